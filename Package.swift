@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "zephir-models",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "zephir-models", targets: ["ZephirModelsCLI"]),
+        .library(name: "ZephirCore", targets: ["ZephirCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        // libyaml's event parser, from Debian's libyaml-dev: we build our own bounded node tree on it.
+        .systemLibrary(
+            name: "CLibYAML",
+            path: "Sources/CLibYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        // One system call Glibc's Swift overlay does not expose (renameat2), for atomic publishing.
+        .target(name: "CSupport", path: "Sources/CSupport"),
+        .target(
+            name: "ZephirCore",
+            dependencies: [
+                "CLibYAML", "CSupport",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            path: "Sources/Core"
+        ),
+        .target(name: "EOLESource", dependencies: ["ZephirCore"], path: "Sources/Sources-EOLE"),
+        .target(name: "ExternalSource", dependencies: ["ZephirCore"], path: "Sources/Sources-External"),
+        .target(name: "FakeSource", dependencies: ["ZephirCore"], path: "Sources/Sources-Fake"),
+        .target(
+            name: "SQLiteStore",
+            dependencies: ["ZephirCore", .product(name: "GRDB", package: "GRDB.swift")],
+            path: "Sources/Store-SQLite"
+        ),
+        .executableTarget(
+            name: "ZephirModelsCLI",
+            dependencies: [
+                "ZephirCore", "EOLESource", "ExternalSource", "FakeSource", "SQLiteStore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/CLI"
+        ),
+        .testTarget(name: "CoreTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/CoreTests",
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "FakeSourceTests", dependencies: ["FakeSource", "ZephirCore"], path: "Tests/FakeSourceTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/EndToEndTests"),
+    ]
+)

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import ZephirCore
+
+/// The exit codes of SPEC §3, and the one place where errors become them.
+enum ExitStatus {
+    static let done: Int32 = 0
+    static let partial: Int32 = 2
+    static let nothingApplied: Int32 = 3
+    static let usage: Int32 = 64
+    static let invalidInput: Int32 = 65
+    static let configuration: Int32 = 78
+
+    static func code(for error: Error) -> Int32 {
+        switch error {
+        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is KeyFileExists:
+            return invalidInput
+        case is FetchError:
+            return nothingApplied
+        default:
+            return 1
+        }
+    }
+
+    /// Runs `body`; on error prints `error: …` to stderr and exits with the mapped code.
+    static func guarded(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as CleanExit {
+            throw error
+        } catch {
+            Terminal.error(String(describing: error))
+            throw ExitCode(code(for: error))
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import CSupport
+import Crypto
+import Foundation
+
+/// Writes a signed bundle (SPEC §5) atomically: the new bundle is built beside the output
+/// folder and swapped in with one rename, so a half-written bundle is never visible there.
+public enum BundleWriter {
+    /// What to publish.
+    public struct Request: Sendable {
+        public var source: String
+        public var keys: [PrivateKey]
+        public var version: Int
+        public var expires: Date
+        public var now: Date
+        public var output: URL
+
+        public init(source: String, keys: [PrivateKey], version: Int, expires: Date, now: Date = Date(), output: URL) {
+            self.source = source
+            self.keys = keys
+            self.version = version
+            self.expires = expires
+            self.now = now
+            self.output = output
+        }
+    }
+
+    /// Validates the tree under `tree` and publishes it.
+    /// - Throws: ``TreeValidationError``, ``PublishError`` or a file error.
+    public static func publish(tree: URL, _ request: Request) throws -> BundleIndex {
+        let loaded = try TreeLoader().load(from: tree)
+        return try publish(files: loaded.files, request)
+    }
+
+    /// Publishes files already validated as a tree, sorted by path.
+    public static func publish(files: [(path: String, bytes: [UInt8])], _ request: Request) throws -> BundleIndex {
+        try check(request)
+        let fm = FileManager.default
+        let output = request.output.standardizedFileURL
+        let parent = output.deletingLastPathComponent()
+        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        let staging = parent.appendingPathComponent(".\(output.lastPathComponent).staging-\(getpid())")
+        try? fm.removeItem(at: staging)
+        defer { try? fm.removeItem(at: staging) }
+
+        var entries: [BundleIndex.File] = []
+        entries.reserveCapacity(files.count)
+        for file in files {
+            let target = staging.appendingPathComponent("tree").appendingPathComponent(file.path)
+            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileOutput.writeExclusive(Data(file.bytes), to: target.path, mode: 0o644)
+            entries.append(BundleIndex.File(path: file.path, sha256: Hex.encode(SHA256.hash(data: file.bytes)), size: file.bytes.count))
+        }
+        let index = BundleIndex(source: request.source, version: request.version, created: request.now, expires: request.expires, files: entries)
+        let envelope = try Envelope.sign(payload: index.encoded(), keys: request.keys)
+        try FileOutput.writeExclusive(envelope.encoded(), to: staging.appendingPathComponent("index.json").path, mode: 0o644)
+        FileOutput.syncDirectory(staging.path)
+
+        // Check again just before the swap: another publisher may have written meanwhile.
+        try checkExisting(request)
+        if fm.fileExists(atPath: output.path) {
+            guard zm_exchange_paths(staging.path, output.path) == 0 else {
+                throw FileOutputError(path: output.path, errno: errno)
+            }
+        } else {
+            guard rename(staging.path, output.path) == 0 else { throw FileOutputError(path: output.path, errno: errno) }
+        }
+        FileOutput.syncDirectory(parent.path)
+        return index
+    }
+
+    private static func check(_ request: Request) throws(PublishError) {
+        guard EntityName.isValid(request.source) else { throw .invalidSource(request.source) }
+        guard !request.keys.isEmpty else { throw .noKey }
+        guard request.version >= 1 else { throw .invalidVersion(request.version) }
+        guard request.expires > request.now else { throw .expiresInPast(RFC3339.format(request.expires)) }
+        try checkExisting(request)
+    }
+
+    /// Refuses a version not greater than the bundle already in the output folder, another
+    /// source's bundle, and a folder that is not a bundle at all.
+    private static func checkExisting(_ request: Request) throws(PublishError) {
+        let output = request.output
+        let fm = FileManager.default
+        guard fm.fileExists(atPath: output.path) else { return }
+        let indexPath = output.appendingPathComponent("index.json").path
+        guard let data = fm.contents(atPath: indexPath) else {
+            let contents = (try? fm.contentsOfDirectory(atPath: output.path)) ?? ["?"]
+            if contents.isEmpty { return }
+            throw .notABundle(output.path)
+        }
+        guard let envelope = try? Envelope.parse(data), let payload = try? envelope.payloadBytes(),
+              let existing = try? BundleIndex.parse(payload) else { throw .notABundle(output.path) }
+        guard existing.source == request.source else { throw .otherSource(path: output.path, existing: existing.source, requested: request.source) }
+        guard request.version > existing.version else {
+            throw .versionNotGreater(path: output.path, existing: existing.version, requested: request.version)
+        }
+    }
+}
+
+/// Why `publish` refused.
+public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
+    case versionNotGreater(path: String, existing: Int, requested: Int)
+    case otherSource(path: String, existing: String, requested: String)
+    case notABundle(String)
+    case expiresInPast(String)
+    case invalidSource(String)
+    case invalidVersion(Int)
+    case noKey
+
+    public var description: String {
+        switch self {
+        case .versionNotGreater(let path, let existing, let requested):
+            return "\(path) already holds version \(existing); publish a greater version than \(existing) (got \(requested)), clients refuse anything older"
+        case .otherSource(let path, let existing, let requested):
+            return "\(path) holds a bundle of source '\(existing)', not '\(requested)'; choose another --out folder"
+        case .notABundle(let path):
+            return "\(path) exists and is not a bundle; publish replaces a bundle, never another folder: choose another --out"
+        case .expiresInPast(let when):
+            return "--expires \(when) is not in the future"
+        case .invalidSource(let name):
+            return "--source '\(name)' is not a valid name (\(EntityName.pattern))"
+        case .invalidVersion(let v):
+            return "--version \(v) must be a positive integer"
+        case .noKey:
+            return "give at least one --key to sign with"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// Reads the files of one bundle location; a bundle is `index.json` plus `tree/…`.
+///
+/// A transport never returns more than `maxBytes + 1` bytes: the extra byte tells the caller
+/// that the file is longer than it may be, without reading the rest.
+public protocol BundleTransport: Sendable {
+    /// Where the bundle is, for messages.
+    var location: String { get }
+    /// The bytes of `relativePath` (`index.json` or `tree/…`), at most `maxBytes + 1` of them.
+    func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data
+    /// Releases connections; the transport is not used afterwards.
+    func shutdown() async
+}
+
+/// Options of network transports.
+public struct TransportOptions: Sendable, Hashable {
+    public var connectTimeout: Duration = .seconds(10)
+    /// The longest a whole response may take, body included (a slow drip is cut off).
+    public var requestTimeout: Duration = .seconds(120)
+    public var maxRedirects = 5
+    /// A PEM file of certificate authorities to trust instead of the system's.
+    public var caFile: String?
+
+    public init(connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(120), maxRedirects: Int = 5, caFile: String? = nil) {
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.maxRedirects = maxRedirects
+        self.caFile = caFile
+    }
+}
+
+/// Chooses the transport for a URL's scheme.
+public enum Transports {
+    /// - Throws: ``FetchError/unsupportedURL(_:)`` for other schemes.
+    public static func make(for url: String, options: TransportOptions = TransportOptions()) throws(FetchError) -> any BundleTransport {
+        if url.hasPrefix("file:") {
+            return FileTransport(root: URL(fileURLWithPath: FileTransport.path(of: url)))
+        }
+        if url.hasPrefix("https://") || url.hasPrefix("http://") {
+            return try HTTPTransport(base: url, options: options)
+        }
+        if !url.contains(":") {
+            return FileTransport(root: URL(fileURLWithPath: url))
+        }
+        throw .unsupportedURL(url)
+    }
+}

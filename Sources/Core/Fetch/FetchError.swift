@@ -1,0 +1,22 @@
+/// Why a fetch failed: the source is unavailable (not rejected); its last good content stays.
+public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
+    case notFound(url: String)
+    case httpStatus(url: String, status: Int)
+    case network(url: String, reason: String)
+    case timeout(url: String, seconds: Int)
+    case tooManyRedirects(url: String, limit: Int)
+    case redirectNotAllowed(from: String, to: String)
+    case unsupportedURL(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let url): return "\(url): not found; check the source's URL"
+        case .httpStatus(let url, let status): return "\(url): the server answered HTTP \(status)"
+        case .network(let url, let reason): return "\(url): \(reason)"
+        case .timeout(let url, let seconds): return "\(url): no complete answer within \(seconds) s"
+        case .tooManyRedirects(let url, let limit): return "\(url): more than \(limit) redirects"
+        case .redirectNotAllowed(let from, let to): return "\(from): redirect to \(to) refused (redirects must keep the scheme)"
+        case .unsupportedURL(let url): return "\(url): only file:, http: and https: URLs are supported"
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOSSL
+
+/// Reads a bundle over `http:` or `https:` (certificates verified against the system's store or
+/// a source's `ca_file`), with timeouts, bounded redirects that keep their scheme, and size
+/// limits enforced while reading.
+public final class HTTPTransport: BundleTransport {
+    public let base: String
+    private let client: HTTPClient
+    private let options: TransportOptions
+
+    public init(base: String, options: TransportOptions) throws(FetchError) {
+        self.base = base.hasSuffix("/") ? base : base + "/"
+        self.options = options
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let caFile = options.caFile {
+            guard FileManager.default.isReadableFile(atPath: caFile) else {
+                throw .network(url: base, reason: "the ca_file \(caFile) cannot be read")
+            }
+            tls.trustRoots = .file(caFile)
+        }
+        let connect = TimeAmount.nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000)
+        let configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls,
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: connect, read: connect),
+            decompression: .disabled
+        )
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public var location: String { base }
+
+    public func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data {
+        let url = base + relativePath.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }.joined(separator: "/")
+        let seconds = Int(options.requestTimeout.components.seconds)
+        let result: Result<Data, FetchError> = await withTaskGroup(of: Result<Data, FetchError>?.self) { group in
+            group.addTask { [self] in
+                do throws(FetchError) { return .success(try await self.follow(url, maxBytes: maxBytes)) } catch { return .failure(error) }
+            }
+            group.addTask {
+                try? await Task.sleep(for: self.options.requestTimeout)
+                return Task.isCancelled ? nil : .failure(.timeout(url: url, seconds: seconds))
+            }
+            var first: Result<Data, FetchError>?
+            while first == nil, let next = await group.next() { first = next }
+            group.cancelAll()
+            return first ?? .failure(.timeout(url: url, seconds: seconds))
+        }
+        return try result.get()
+    }
+
+    private func follow(_ start: String, maxBytes: Int) async throws(FetchError) -> Data {
+        var url = start
+        for _ in 0...options.maxRedirects {
+            let response: HTTPClientResponse
+            do {
+                response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(options.requestTimeout.components.seconds)))
+            } catch {
+                throw .network(url: url, reason: Self.describe(error))
+            }
+            switch response.status.code {
+            case 200:
+                return try await read(response, url: url, maxBytes: maxBytes)
+            case 301, 302, 303, 307, 308:
+                guard let location = response.headers.first(name: "location"),
+                      let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {
+                    throw .httpStatus(url: url, status: Int(response.status.code))
+                }
+                guard next.prefix(while: { $0 != ":" }) == url.prefix(while: { $0 != ":" }) else {
+                    throw .redirectNotAllowed(from: url, to: next)
+                }
+                url = next
+            case 404, 410:
+                throw .notFound(url: url)
+            default:
+                throw .httpStatus(url: url, status: Int(response.status.code))
+            }
+        }
+        throw .tooManyRedirects(url: start, limit: options.maxRedirects)
+    }
+
+    private func read(_ response: HTTPClientResponse, url: String, maxBytes: Int) async throws(FetchError) -> Data {
+        if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
+            // Longer than allowed: one byte more than the limit tells the caller so, without reading on.
+            return Data(count: maxBytes + 1)
+        }
+        var data = Data()
+        do {
+            for try await chunk in response.body {
+                let room = maxBytes + 1 - data.count
+                if chunk.readableBytes >= room {
+                    data.append(contentsOf: chunk.readableBytesView.prefix(room))
+                    break
+                }
+                data.append(contentsOf: chunk.readableBytesView)
+            }
+        } catch {
+            throw .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
+        }
+        return data
+    }
+
+    private static func describe(_ error: Error) -> String {
+        if let e = error as? HTTPClientError { return "\(e)" }
+        if let e = error as? NIOSSLError { return "TLS: \(e)" }
+        return String(describing: error)
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}

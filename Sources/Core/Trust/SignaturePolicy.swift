@@ -1,0 +1,21 @@
+/// How a source's index must be signed (SPEC §6).
+public struct SignaturePolicy: Sendable, Hashable {
+    public enum Mode: String, Sendable, Hashable, Codable, CaseIterable {
+        /// At least `threshold` distinct trusted keys signed it.
+        case required
+        /// Accepted unsigned or badly signed, and annotated (`unsigned-accepted`).
+        case warn
+        /// Not checked: for the fake source and tests.
+        case off
+    }
+
+    public var mode: Mode
+    public var threshold: Int
+    public var keys: [PublicKey]
+
+    public init(mode: Mode, threshold: Int = 1, keys: [PublicKey] = []) {
+        self.mode = mode
+        self.threshold = threshold
+        self.keys = keys
+    }
+}

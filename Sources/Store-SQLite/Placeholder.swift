@@ -1,0 +1,2 @@
+import ZephirCore
+import GRDB
