@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/CoreTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FakeSourceTests", dependencies: ["FakeSource", "ZephirCore"], path: "Tests/FakeSourceTests"),
+        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore"], path: "Tests/StoreTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/EndToEndTests"),
     ]
 )

@@ -29,7 +29,7 @@ struct KeygenCommand: AsyncParsableCommand {
                 Terminal.json(["keyid": key.publicKey.keyID, "private": out + ".key", "public": out + ".pub", "publicKey": key.publicKey.text])
             } else {
                 Terminal.print(key.publicKey.keyID)
-                Terminal.warn("wrote \(out).key (secret, mode 0600) and \(out).pub (\(key.publicKey.text))")
+                Terminal.note("wrote \(out).key (secret, mode 0600) and \(out).pub (\(key.publicKey.text))")
             }
         }
     }

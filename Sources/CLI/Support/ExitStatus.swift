@@ -13,7 +13,7 @@ enum ExitStatus {
 
     static func code(for error: Error) -> Int32 {
         switch error {
-        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is KeyFileExists:
+        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is KeyFileExists, is VerifyRejected:
             return invalidInput
         case is FetchError:
             return nothingApplied

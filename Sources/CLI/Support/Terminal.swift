@@ -10,6 +10,11 @@ enum Terminal {
         FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
     }
 
+    /// A message for the person at the terminal, on stderr so that stdout stays the result.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+
     static func warn(_ text: String) {
         FileHandle.standardError.write(Data(("warning: " + text + "\n").utf8))
     }

@@ -1,0 +1,81 @@
+import Foundation
+
+/// One configured source (SPEC §6 `sources:`), validated.
+public struct SourceConfig: Sendable {
+    public var name: String
+    public var kind: String
+    /// `https:`, `http:` or `file:` (file paths already made absolute); `nil` for in-process kinds.
+    public var url: String?
+    public var priority: Int
+    public var signature: SignaturePolicy
+    public var scope: [ScopeGlob]
+    public var caFile: String?
+    public var enabled: Bool
+    public var timeout: Duration?
+    /// The kind's own settings (the mapping under the key named after the kind), as text.
+    public var kindOptions: [String: String]
+    /// The line of the source's entry, for messages.
+    public var line: Int?
+
+    public init(name: String, kind: String, url: String? = nil, priority: Int, signature: SignaturePolicy, scope: [ScopeGlob] = [ScopeGlob("*")!],
+                caFile: String? = nil, enabled: Bool = true, timeout: Duration? = nil, kindOptions: [String: String] = [:], line: Int? = nil) {
+        self.name = name
+        self.kind = kind
+        self.url = url
+        self.priority = priority
+        self.signature = signature
+        self.scope = scope
+        self.caFile = caFile
+        self.enabled = enabled
+        self.timeout = timeout
+        self.kindOptions = kindOptions
+        self.line = line
+    }
+
+    /// Transport options for this source.
+    public var transportOptions: TransportOptions {
+        var options = TransportOptions(caFile: caFile)
+        if let timeout { options.requestTimeout = timeout }
+        return options
+    }
+}
+
+/// A notification sink (SPEC §6 `notify:`).
+public enum NotifySink: Sendable, Hashable {
+    case webhook(String)
+    case command(String)
+}
+
+/// What to do when a source fails (SPEC §6).
+public enum SourceFailurePolicy: String, Sendable, Hashable, CaseIterable {
+    case keepLastGood = "keep-last-good"
+    case abort
+}
+
+/// The whole configuration, validated (SPEC §6).
+public struct Config: Sendable {
+    /// The file it was read from.
+    public var file: String
+    public var database: String
+    /// Absolute path of the cache of fetched files.
+    public var cache: String
+    public var onSourceFailure: SourceFailurePolicy
+    /// Allowance for clocks when checking expiry.
+    public var clockSkew: TimeInterval
+    /// How long a run waits for another run's lock before giving up (exit 3).
+    public var lockTimeout: Duration
+    public var sources: [SourceConfig]
+    public var notify: [NotifySink]
+
+    public init(file: String, database: String, cache: String, onSourceFailure: SourceFailurePolicy = .keepLastGood, clockSkew: TimeInterval = 300,
+                lockTimeout: Duration = .seconds(30), sources: [SourceConfig], notify: [NotifySink] = []) {
+        self.file = file
+        self.database = database
+        self.cache = cache
+        self.onSourceFailure = onSourceFailure
+        self.clockSkew = clockSkew
+        self.lockTimeout = lockTimeout
+        self.sources = sources
+        self.notify = notify
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+
+/// `status`: each configured source with what is installed and how its last attempt went, and
+/// the counts of models and open conflicts.
+public struct StatusReport: Sendable, Codable {
+    public struct Source: Sendable, Codable {
+        public var name: String
+        public var kind: String
+        public var url: String?
+        public var priority: Int
+        public var enabled: Bool
+        public var held: Bool
+        public var installedVersion: Int?
+        public var digest: String?
+        public var expires: String?
+        /// A warning when the installed index expires within ``StatusReport/expiryWarningDays`` or has expired.
+        public var expiryWarning: String?
+        public var lastAttempt: String?
+        public var lastResult: String?
+        public var lastMessage: String?
+    }
+
+    public static let expiryWarningDays = 14.0
+
+    public var database: String
+    public var sources: [Source]
+    public var rootModels: Int
+    public var localModels: Int
+    public var openConflicts: [String: Int]
+    public var lastRun: RunRecord?
+
+    public static func build(config: Config, store: any ModelStore, now: Date = Date()) async throws -> StatusReport {
+        try await store.migrate()
+        let installed = try await store.installedSources()
+        let states = try await store.sourceStates()
+        let sources = config.sources.map { source -> Source in
+            let layer = installed[source.name], state = states[source.name]
+            var warning: String?
+            if let expires = layer.flatMap({ RFC3339.parse($0.expires) }) {
+                let days = expires.timeIntervalSince(now) / 86400
+                if days <= 0 {
+                    warning = "expired: no update is accepted until the publisher republishes"
+                } else if days < expiryWarningDays {
+                    warning = "expires in \(Int(days.rounded(.down))) days; the publisher must republish before then"
+                }
+            }
+            return Source(name: source.name, kind: source.kind, url: source.url, priority: source.priority, enabled: source.enabled,
+                          held: state?.held ?? false, installedVersion: layer?.version, digest: layer?.digest, expires: layer?.expires,
+                          expiryWarning: warning, lastAttempt: state?.lastAttempt, lastResult: state?.lastResult, lastMessage: state?.lastMessage)
+        }
+        let models = try await store.listModels(release: nil, origin: nil)
+        let conflicts = try await store.conflicts(all: false)
+        return StatusReport(database: config.database, sources: sources, rootModels: models.filter { $0.origin == .root }.count,
+                            localModels: models.filter { $0.origin == .local }.count,
+                            openConflicts: Dictionary(grouping: conflicts, by: { $0.conflict.severity.rawValue }).mapValues(\.count),
+                            lastRun: try await store.runs(limit: 1).first)
+    }
+}
