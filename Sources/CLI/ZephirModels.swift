@@ -14,6 +14,9 @@ struct ZephirModels: AsyncParsableCommand {
         64 usage error, 65 invalid input (tree, bundle, key), 78 configuration error.
         """,
         version: "0.1.0",
-        subcommands: [KeygenCommand.self, PublishCommand.self, VerifyCommand.self]
+        subcommands: [
+            InitCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, ConflictsCommand.self,
+            HistoryCommand.self, KeygenCommand.self, PublishCommand.self, VerifyCommand.self, FakeCommand.self,
+        ]
     )
 }

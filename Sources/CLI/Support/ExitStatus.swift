@@ -15,6 +15,18 @@ enum ExitStatus {
         switch error {
         case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is KeyFileExists, is VerifyRejected:
             return invalidInput
+        case is DerivationError:
+            return invalidInput
+        case is ConfigError:
+            return configuration
+        case is AcknowledgementError:
+            return usage
+        case let error as SyncError:
+            if case .unknownSource = error { return usage }
+            return nothingApplied
+        case let error as StoreError:
+            if case .alreadyExists = error { return invalidInput }
+            return nothingApplied
         case is FetchError:
             return nothingApplied
         default:

@@ -41,6 +41,17 @@ public struct SourceRegistry: Sendable {
     }
 }
 
+extension SourceRegistry {
+    /// The adapter of every enabled source of `config`, by source name.
+    public func adapters(for config: Config) throws(ConfigError) -> [String: any SourceAdapter] {
+        var adapters: [String: any SourceAdapter] = [:]
+        for source in config.sources where source.enabled {
+            adapters[source.name] = try adapter(for: source, file: config.file)
+        }
+        return adapters
+    }
+}
+
 /// An adapter that reads a bundle from the source's URL (`file:`, `http:`, `https:`).
 public protocol URLSourceAdapter: SourceAdapter {
     var config: SourceConfig { get }

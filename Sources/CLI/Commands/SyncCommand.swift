@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import ZephirCore
+
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Fetches every source, verifies it, merges the sources and applies the result.",
+        discussion: """
+        Every enabled source not on hold is fetched concurrently and trusted only if it passes
+        its signature policy, rollback, equivocation and expiry checks, and every file matches
+        the signed index. A source that fails keeps its last good content; the others apply.
+        Root models are written in one transaction; local child models are never touched, and
+        what the update did to them is reported as conflicts.
+
+        Exit codes: 0 done (also when nothing changed), 2 done but a source was rejected or
+        unavailable, 3 nothing applied (every source failed, the lock is held, the database is
+        unreachable), 78 configuration error.
+
+        Examples:
+          zephir-models sync
+          zephir-models sync --source eole --dry-run
+          zephir-models sync --json | jq .conflicts
+        """
+    )
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .customLong("source"), help: ArgumentHelp("Fetch only this source; the others keep their installed content (repeatable).", valueName: "name"))
+    var sources: [String] = []
+
+    @Flag(help: "Print the plan and write nothing (the same as `plan`).")
+    var dryRun = false
+
+    func run() async throws {
+        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun)
+    }
+}
+
+struct PlanCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plan",
+        abstract: "Shows what `sync` would add, change and remove, and the conflicts it would raise.",
+        discussion: """
+        Fetches and verifies like `sync` (files land in the cache) but writes nothing to the
+        database. The same as `sync --dry-run`.
+
+        Example:
+          zephir-models plan --source acme
+        """
+    )
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(name: .customLong("source"), help: ArgumentHelp("Fetch only this source (repeatable).", valueName: "name"))
+    var sources: [String] = []
+
+    func run() async throws {
+        try await SyncRunner.run(options: options, sources: sources, dryRun: true)
+    }
+}
+
+/// Runs the engine and prints its report; the exit code is the report's.
+enum SyncRunner {
+    static func run(options: CommonOptions, sources: [String], dryRun: Bool) async throws {
+        var exitCode: Int32 = 0
+        try await ExitStatus.guarded {
+            let (config, store) = try Bootstrap.open(options.config)
+            let engine = try SyncEngine(config: config, registry: Bootstrap.sources, store: store)
+            let report = try await engine.run(.init(sources: sources, dryRun: dryRun))
+            if options.json { Terminal.json(report) } else { Terminal.print(SyncReportText.render(report)) }
+            exitCode = report.exitCode
+        }
+        if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}

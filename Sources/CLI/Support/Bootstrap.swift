@@ -1,0 +1,33 @@
+import EOLESource
+import ExternalSource
+import FakeSource
+import Foundation
+import SQLiteStore
+import ZephirCore
+
+/// The one place where source kinds and store backends are chosen (like swift-log's bootstrap).
+enum Bootstrap {
+    /// Every source kind this program knows: adding a kind is one line here.
+    static let sources = SourceRegistry([EOLESourceAdapter.self, ExternalSourceAdapter.self, FakeSourceAdapter.self])
+
+    /// Loads the configuration (`--config`, else the default paths of SPEC §3).
+    static func config(_ path: String?) throws -> Config {
+        try ConfigLoader(registry: sources).load(path: try ConfigLoader.locate(path))
+    }
+
+    /// Opens the store named by `database:`, by URL scheme.
+    static func store(_ config: Config) throws -> any ModelStore {
+        let url = config.database
+        if url.hasPrefix("sqlite:") { return try SQLiteStore.open(url: url) }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            throw ConfigError(file: config.file, line: nil, "database: PostgreSQL is not supported by this build yet; use sqlite:PATH")
+        }
+        throw ConfigError(file: config.file, line: nil, "database: '\(url)' is neither sqlite:PATH nor postgres://USER@HOST:PORT/DB")
+    }
+
+    /// The configuration and its store.
+    static func open(_ path: String?) throws -> (Config, any ModelStore) {
+        let config = try config(path)
+        return (config, try store(config))
+    }
+}

@@ -1,0 +1,218 @@
+import Crypto
+import Foundation
+
+/// Runs one sync (SPEC §6): fetches every enabled source not on hold concurrently through the
+/// shared trust pipeline, resolves the layers, plans against the store and commits the run in
+/// one transaction, under the store's run lock.
+///
+/// A source that fails keeps its last good layer (or, under `on_source_failure: abort`, the run
+/// writes nothing but its own record). When no source produced a new snapshot and nothing the
+/// resolution depends on changed, nothing is resolved: the run is recorded as `unchanged` and
+/// the previous run's conflicts are carried forward.
+public struct SyncEngine: Sendable {
+    public struct Options: Sendable {
+        /// Only these sources are fetched (the others keep their installed layer); empty: all.
+        public var sources: [String]
+        public var dryRun: Bool
+        public var now: Date
+        /// How many sources are fetched at once.
+        public var concurrency: Int
+
+        public init(sources: [String] = [], dryRun: Bool = false, now: Date = Date(), concurrency: Int = 4) {
+            self.sources = sources
+            self.dryRun = dryRun
+            self.now = now
+            self.concurrency = concurrency
+        }
+    }
+
+    public let config: Config
+    public let adapters: [String: any SourceAdapter]
+    public let store: any ModelStore
+    public let fetcher: SourceFetcher
+
+    /// - Throws: ``ConfigError`` when a source's kind is unknown or its settings are invalid.
+    public init(config: Config, registry: SourceRegistry, store: any ModelStore) throws {
+        self.config = config
+        self.store = store
+        self.fetcher = SourceFetcher(cache: FetchCache(root: config.cache))
+        self.adapters = try registry.adapters(for: config)
+    }
+
+    /// Runs a sync, or plans one when `options.dryRun`.
+    /// - Throws: ``SyncError``, ``StoreError`` (including ``StoreError/locked(_:)``).
+    public func run(_ options: Options) async throws -> SyncReport {
+        let known = config.sources.map(\.name)
+        for name in options.sources where !known.contains(name) { throw SyncError.unknownSource(name, known: known) }
+        try await store.migrate()
+        if options.dryRun { return try await execute(options) }
+        return try await store.withRunLock(timeout: config.lockTimeout) { try await execute(options) }
+    }
+
+    private struct Fetched: Sendable {
+        var config: SourceConfig
+        var attempt: SourceAttempt
+        var snapshot: SourceFetcher.Snapshot?
+        var conflicts: [Conflict]
+        var failed: Bool
+    }
+
+    private func execute(_ options: Options) async throws -> SyncReport {
+        let startedAt = RFC3339.format(options.now)
+        let installed = try await store.installedSources()
+        let states = try await store.sourceStates()
+        let enabled = config.sources.filter { $0.enabled }
+        let wanted = enabled.filter { options.sources.isEmpty || options.sources.contains($0.name) }
+
+        var fetched: [Fetched] = []
+        var toFetch: [SourceConfig] = []
+        for source in wanted {
+            if states[source.name]?.held == true {
+                fetched.append(Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .held, version: installed[source.name]?.version,
+                                                                              message: "on hold: `zephir-models unhold \(source.name)` resumes its updates"),
+                                       snapshot: nil, conflicts: [], failed: false))
+            } else {
+                toFetch.append(source)
+            }
+        }
+        fetched += await fetchAll(toFetch, installed: installed, states: states, now: options.now, concurrency: options.concurrency)
+        fetched.sort { $0.config.priority > $1.config.priority }
+
+        let attempts = fetched.map(\.attempt)
+        let sourceConflicts = fetched.flatMap(\.conflicts)
+        let failures = fetched.filter(\.failed).count
+        let attempted = fetched.filter { $0.attempt.result != .held }.count
+        let previousResolution = try await store.runs(limit: 1).first?.resolution
+
+        func record(_ status: RunRecord.Status, resolution: String?, changes: ChangeSet = ChangeSet(), conflicts: Int) -> RunRecord {
+            RunRecord(startedAt: startedAt, finishedAt: RFC3339.format(Date()), status: status, sources: attempts,
+                      modelsAdded: changes.addModels.count, modelsChanged: changes.changeModels.count, modelsRemoved: changes.removeModels.count,
+                      conflictCount: conflicts, resolution: resolution)
+        }
+
+        // Nothing applied: every source failed, or one failed under `abort`.
+        if failures > 0 && (failures == attempted || config.onSourceFailure == .abort) {
+            let run = record(.failed, resolution: previousResolution, conflicts: sourceConflicts.count)
+            let id = options.dryRun ? nil : try await store.commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true))
+            return SyncReport(run: id, dryRun: options.dryRun, status: .failed, startedAt: startedAt, finishedAt: run.finishedAt,
+                              sources: attempts, changes: [], conflicts: sourceConflicts, exitCode: 3)
+        }
+        let exitCode: Int32 = failures > 0 ? 2 : 0
+
+        let snapshots = Dictionary(fetched.compactMap { f in f.snapshot.map { (f.config.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        let current = try await store.currentState()
+        let resolution = Self.fingerprint(sources: enabled, installed: installed, snapshots: snapshots, adapters: adapters, locals: current.localModels)
+
+        if snapshots.isEmpty && resolution == previousResolution {
+            let run = record(.unchanged, resolution: resolution, conflicts: sourceConflicts.count)
+            var conflicts = sourceConflicts
+            var id: Int64?
+            if !options.dryRun {
+                id = try await store.commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true))
+                conflicts = try await store.conflicts(all: false).map(\.conflict)
+            }
+            return SyncReport(run: id, dryRun: options.dryRun, status: .unchanged, startedAt: startedAt, finishedAt: run.finishedAt,
+                              sources: attempts, changes: [], conflicts: conflicts, exitCode: exitCode)
+        }
+
+        var layers: [SourceLayer] = []
+        for source in enabled {
+            guard let adapter = adapters[source.name] else { continue }
+            let role = type(of: adapter).role
+            if let snapshot = snapshots[source.name] {
+                layers.append(SourceLayer(source: source.name, role: role, priority: source.priority, scope: source.scope,
+                                          version: snapshot.verified.index.version, tree: snapshot.tree,
+                                          fileDigests: Dictionary(snapshot.files.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })))
+            } else if let layer = installed[source.name] {
+                layers.append(try await StoredLayers.load(source, role: role, version: layer.version, from: store))
+            }
+        }
+        let resolved = Resolver.resolve(layers)
+        let plan = Planner.plan(resolved: resolved, current: current)
+        let conflicts = sourceConflicts + resolved.conflicts + plan.conflicts
+        let newLayers = fetched.compactMap { f in f.snapshot.map { Self.layerRecord(f.config.name, $0, now: options.now) } }
+        let status: RunRecord.Status = plan.changes.isEmpty && newLayers.isEmpty ? .unchanged : .applied
+        let run = record(status, resolution: resolution, changes: plan.changes, conflicts: conflicts.count)
+        let id = options.dryRun ? nil : try await store.commit(RunCommit(run: run, layers: newLayers, changes: plan.changes, conflicts: conflicts))
+        return SyncReport(run: id, dryRun: options.dryRun, status: status, startedAt: startedAt, finishedAt: run.finishedAt, sources: attempts,
+                          changes: SyncReport.changes(plan.changes, current: current), conflicts: conflicts, exitCode: exitCode)
+    }
+
+    /// Fetches sources concurrently, at most `concurrency` at a time.
+    private func fetchAll(_ sources: [SourceConfig], installed: [String: InstalledSource], states: [String: SourceState], now: Date,
+                          concurrency: Int) async -> [Fetched] {
+        await withTaskGroup(of: Fetched.self) { group in
+            var results: [Fetched] = []
+            var pending = sources[...]
+            func start(_ group: inout TaskGroup<Fetched>) {
+                guard let source = pending.popFirst(), let adapter = adapters[source.name] else { return }
+                let layer = installed[source.name]
+                let floor = [states[source.name]?.versionFloor, layer?.version].compactMap { $0 }.max()
+                group.addTask {
+                    let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew)
+                    return Self.describe(outcome, source: source, installed: layer)
+                }
+            }
+            for _ in 0..<max(1, concurrency) { start(&group) }
+            while let result = await group.next() {
+                results.append(result)
+                start(&group)
+            }
+            return results
+        }
+    }
+
+    private static func describe(_ outcome: SourceFetcher.Outcome, source: SourceConfig, installed: InstalledSource?) -> Fetched {
+        let kept = installed.map { "version \($0.version) kept" } ?? "no version installed yet"
+        func unsigned(_ verified: BundleReader.VerifiedIndex) -> [Conflict] {
+            guard let problem = verified.unsignedAccepted else { return [] }
+            return [Conflict(kind: .unsignedAccepted, subject: source.name, sources: [source.name],
+                             detail: "version \(verified.index.version) accepted under `policy: warn` although \(problem.reason): \(problem.description); set `policy: required` once the publisher signs")]
+        }
+        switch outcome {
+        case .unchanged(let verified):
+            return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .unchanged, version: verified.index.version),
+                           snapshot: nil, conflicts: unsigned(verified), failed: false)
+        case .updated(let snapshot):
+            let version = snapshot.verified.index.version
+            let message = installed.map { "version \($0.version) → \(version)" } ?? "version \(version) installed"
+            return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .updated, version: version, message: message,
+                                                                  filesFetched: snapshot.filesFetched, bytesFetched: snapshot.bytesFetched),
+                           snapshot: snapshot, conflicts: unsigned(snapshot.verified), failed: false)
+        case .rejected(let error):
+            let detail = "\(error.reason): \(error.description); \(kept)"
+            return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .rejected, message: detail), snapshot: nil,
+                           conflicts: [Conflict(kind: .sourceRejected, subject: source.name, sources: [source.name], detail: detail)], failed: true)
+        case .unavailable(let error):
+            let detail = "\(error.description); \(kept)"
+            return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .unavailable, message: detail), snapshot: nil,
+                           conflicts: [Conflict(kind: .sourceUnavailable, subject: source.name, sources: [source.name], detail: detail)], failed: true)
+        }
+    }
+
+    private static func layerRecord(_ name: String, _ snapshot: SourceFetcher.Snapshot, now: Date) -> LayerRecord {
+        let index = snapshot.verified.index
+        return LayerRecord(installed: InstalledSource(name: name, version: index.version, digest: snapshot.verified.digest, expires: index.expires,
+                                                      installedAt: RFC3339.format(now)),
+                           envelope: snapshot.envelope, files: snapshot.files)
+    }
+
+    /// A digest of everything the resolution depends on besides layer contents: which sources
+    /// take part, their roles, priorities, scopes and installed digests, and the local models.
+    static func fingerprint(sources: [SourceConfig], installed: [String: InstalledSource], snapshots: [String: SourceFetcher.Snapshot],
+                            adapters: [String: any SourceAdapter], locals: [LocalModel]) -> String {
+        var lines: [String] = []
+        for source in sources.sorted(by: { $0.name < $1.name }) {
+            guard let adapter = adapters[source.name] else { continue }
+            let digest = snapshots[source.name]?.verified.digest ?? installed[source.name]?.digest ?? "-"
+            lines.append([source.name, type(of: adapter).role.rawValue, String(source.priority), source.scope.map(\.pattern).joined(separator: ","), digest]
+                .joined(separator: "|"))
+        }
+        for local in locals.sorted(by: { $0.key < $1.key }) {
+            let overrides = local.overrides.map { "\($0.name)=\($0.value)" }.joined(separator: ",")
+            lines.append(["local", local.key.description, local.parent, local.parentDigest, overrides,
+                          local.addServices.joined(separator: ","), local.removeServices.joined(separator: ",")].joined(separator: "|"))
+        }
+        return SHA256Digest.hex(Data(lines.joined(separator: "\n").utf8))
+    }
+}

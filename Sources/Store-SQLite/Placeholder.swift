@@ -1,2 +1,0 @@
-import ZephirCore
-import GRDB

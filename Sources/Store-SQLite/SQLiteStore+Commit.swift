@@ -1,0 +1,185 @@
+import Foundation
+import GRDB
+import ZephirCore
+
+extension SQLiteStore {
+    /// Applies one run in one write transaction: the run row, the new source layers, the change
+    /// set, the source states and the conflicts. Nothing is written when it throws.
+    ///
+    /// Bulk rows go through cached prepared statements: a million variables take seconds.
+    /// - Returns: the run's id.
+    public func commit(_ commit: RunCommit) async throws -> Int64 {
+        try await writing("applying a run (not applied, the database is unchanged)") { db in
+            try RunWriter(db: db).apply(commit)
+        }
+    }
+}
+
+/// The writes of one ``RunCommit``, inside the caller's transaction.
+private struct RunWriter {
+    let db: Database
+    /// One encoder for the whole run: list columns of a million variables add up.
+    let encoder = JSONEncoder()
+
+    func apply(_ commit: RunCommit) throws -> Int64 {
+        let run = commit.run
+        let previousRun = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM run")
+        try db.execute(
+            sql: """
+                INSERT INTO run (started_at, finished_at, status, sources, models_added, models_changed, models_removed,
+                                 conflict_count, resolution)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)
+                """,
+            arguments: [run.startedAt, run.finishedAt, run.status.rawValue, try Columns.json(run.sources),
+                        run.modelsAdded, run.modelsChanged, run.modelsRemoved, run.resolution])
+        let runID = db.lastInsertedRowID
+
+        for layer in commit.layers { try install(layer) }
+        if !commit.layers.isEmpty {
+            try db.execute(sql: "DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM layer_file f WHERE f.sha256 = blob.sha256)")
+        }
+        try applyChanges(commit.changes)
+        for attempt in run.sources {
+            try db.execute(
+                sql: """
+                    INSERT INTO source_state (source, held, last_attempt, last_result, last_message) VALUES (?, 0, ?, ?, ?)
+                    ON CONFLICT (source) DO UPDATE SET last_attempt = excluded.last_attempt,
+                        last_result = excluded.last_result, last_message = excluded.last_message
+                    """,
+                arguments: [attempt.source, run.finishedAt, attempt.result.rawValue, attempt.message])
+        }
+
+        if commit.carryForwardConflicts, let previousRun {
+            let sourceLevel = Conflict.Kind.allCases.filter(\.isSourceLevel).map(\.rawValue)
+            let placeholders = databaseQuestionMarks(count: sourceLevel.count)
+            try db.execute(
+                sql: """
+                    INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged)
+                    SELECT ?, kind, severity, subject, sources, detail, acknowledged FROM conflict
+                    WHERE run = ? AND kind NOT IN (\(placeholders)) ORDER BY id
+                    """,
+                arguments: StatementArguments([runID, previousRun] as [any DatabaseValueConvertible]) + StatementArguments(sourceLevel))
+        }
+        let insertConflict = try db.cachedStatement(sql: """
+            INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged) VALUES (?, ?, ?, ?, ?, ?, 0)
+            """)
+        for conflict in commit.conflicts {
+            try insertConflict.execute(arguments: [runID, conflict.kind.rawValue, conflict.severity.rawValue, conflict.subject,
+                                                   try Columns.json(conflict.sources), conflict.detail])
+        }
+        try db.execute(sql: "UPDATE run SET conflict_count = (SELECT COUNT(*) FROM conflict WHERE run = ?) WHERE id = ?",
+                       arguments: [runID, runID])
+        return runID
+    }
+
+    /// Replaces a source's layer; raises its version floor.
+    private func install(_ layer: LayerRecord) throws {
+        let installed = layer.installed
+        try db.execute(sql: "DELETE FROM source_layer WHERE source = ?", arguments: [installed.name])
+        try db.execute(
+            sql: "INSERT INTO source_layer (source, version, digest, expires, installed_at, envelope) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [installed.name, installed.version, installed.digest, installed.expires, installed.installedAt, layer.envelope])
+        let insertBlob = try db.cachedStatement(sql: "INSERT INTO blob (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")
+        let insertFile = try db.cachedStatement(sql: "INSERT INTO layer_file (source, path, sha256, size) VALUES (?, ?, ?, ?)")
+        for file in layer.files {
+            try insertBlob.execute(arguments: [file.sha256, Data(file.bytes)])
+            try insertFile.execute(arguments: [installed.name, file.path, file.sha256, file.bytes.count])
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO source_state (source, held, version_floor) VALUES (?, 0, ?)
+                ON CONFLICT (source) DO UPDATE SET version_floor = MAX(COALESCE(version_floor, excluded.version_floor), excluded.version_floor)
+                """,
+            arguments: [installed.name, installed.version])
+    }
+
+    private func applyChanges(_ changes: ChangeSet) throws {
+        let deleteModel = try db.cachedStatement(sql: "DELETE FROM model WHERE release = ? AND name = ? AND origin = 'root'")
+        for key in changes.removeModels.sorted() {
+            try deleteModel.execute(arguments: [key.release, key.name])
+        }
+        for name in changes.deleteVersions.sorted() {
+            try db.execute(sql: "DELETE FROM version WHERE name = ?", arguments: [name])
+        }
+        for name in changes.deleteReleases.sorted() {
+            try db.execute(sql: "DELETE FROM release WHERE name = ?", arguments: [name])
+        }
+        for key in changes.deleteServices.sorted() {
+            try db.execute(sql: "DELETE FROM service WHERE release = ? AND name = ?", arguments: [key.release, key.name])
+        }
+
+        for resolved in changes.upsertVersions {
+            let version = resolved.value
+            try db.execute(
+                sql: """
+                    INSERT INTO version (name, label, end_of_support, source, digest) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET label = excluded.label, end_of_support = excluded.end_of_support,
+                        source = excluded.source, digest = excluded.digest
+                    """,
+                arguments: [version.name, version.label, version.endOfSupport, resolved.source, resolved.digest])
+        }
+        for resolved in changes.upsertReleases {
+            let release = resolved.value
+            try db.execute(
+                sql: """
+                    INSERT INTO release (name, version, status, date, source, digest) VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (name) DO UPDATE SET version = excluded.version, status = excluded.status, date = excluded.date,
+                        source = excluded.source, digest = excluded.digest
+                    """,
+                arguments: [release.name, release.version, release.status.rawValue, release.date, resolved.source, resolved.digest])
+        }
+        let upsertService = try db.cachedStatement(sql: """
+            INSERT INTO service (release, name, description, packages, depends, source, digest) VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (release, name) DO UPDATE SET description = excluded.description, packages = excluded.packages,
+                depends = excluded.depends, source = excluded.source, digest = excluded.digest
+            """)
+        for (key, resolved) in changes.upsertServices.sorted(by: { $0.key < $1.key }) {
+            let service = resolved.value
+            try upsertService.execute(arguments: [key.release, key.name, service.description, try Columns.json(service.packages),
+                                                  try Columns.json(service.depends), resolved.source, resolved.digest])
+        }
+
+        let insertModel = try db.cachedStatement(sql: """
+            INSERT INTO model (release, name, origin, parent, description, source, digest) VALUES (?, ?, 'root', ?, ?, ?, ?)
+            """)
+        let updateModel = try db.cachedStatement(sql: """
+            UPDATE model SET parent = ?, description = ?, source = ?, digest = ? WHERE release = ? AND name = ? AND origin = 'root'
+            """)
+        let deleteServices = try db.cachedStatement(sql: "DELETE FROM model_service WHERE release = ? AND model = ?")
+        let deleteVariables = try db.cachedStatement(sql: "DELETE FROM variable WHERE release = ? AND model = ?")
+        for (key, resolved) in changes.changeModels.sorted(by: { $0.key < $1.key }) {
+            let model = resolved.value
+            try updateModel.execute(arguments: [model.parent, model.description, resolved.source, resolved.digest, key.release, key.name])
+            if db.changesCount == 0 {   // not there after all: add it
+                try insertModel.execute(arguments: [key.release, key.name, model.parent, model.description, resolved.source, resolved.digest])
+            }
+            try deleteServices.execute(arguments: [key.release, key.name])
+            try deleteVariables.execute(arguments: [key.release, key.name])
+            try insertContent(of: model, key: key)
+        }
+
+        for (key, resolved) in changes.addModels.sorted(by: { $0.key < $1.key }) {
+            let model = resolved.value
+            try insertModel.execute(arguments: [key.release, key.name, model.parent, model.description, resolved.source, resolved.digest])
+            try insertContent(of: model, key: key)
+        }
+    }
+
+    /// A model's services and variables, in the order written.
+    private func insertContent(of model: ServerModel, key: ModelKey) throws {
+        let insertService = try db.cachedStatement(sql: "INSERT INTO model_service (release, model, position, service) VALUES (?, ?, ?, ?)")
+        for (position, service) in model.services.enumerated() {
+            try insertService.execute(arguments: [key.release, key.name, position, service])
+        }
+        let insertVariable = try db.cachedStatement(sql: """
+            INSERT INTO variable (release, model, position, name, type, default_value, mandatory, description, choices)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for (position, variable) in model.variables.enumerated() {
+            let choices = try variable.choices.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+            insertVariable.setUncheckedArguments([key.release, key.name, position, variable.name, variable.type.rawValue,
+                                                  variable.defaultValue, variable.mandatory, variable.description, choices])
+            try insertVariable.execute()
+        }
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+@testable import ZephirCore
+
+/// Runs the built `zephir-models` executable as an operator would.
+struct CLI {
+    struct Result {
+        var code: Int32
+        var stdout: String
+        var stderr: String
+
+        struct NotJSON: Error, CustomStringConvertible {
+            var result: Result
+            var description: String { "not JSON (exit \(result.code)): stdout: \(result.stdout.prefix(500)) stderr: \(result.stderr.prefix(500))" }
+        }
+
+        func json() throws -> Any {
+            do { return try JSONSerialization.jsonObject(with: Data(stdout.utf8)) } catch { throw NotJSON(result: self) }
+        }
+    }
+
+    /// The executable beside the test bundle (`swift test` builds it), or under `.build/debug`.
+    static let executable: URL = {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("zephir-models")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/zephir-models")
+    }()
+
+    /// The repository's root (for the shipped demo config).
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    let directory: URL
+
+    @discardableResult
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        let out = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
+        let err = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: out.path, contents: nil)
+        FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        try process.run()
+        process.waitUntilExit()
+        defer {
+            try? FileManager.default.removeItem(at: out)
+            try? FileManager.default.removeItem(at: err)
+        }
+        return Result(code: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+    }
+
+    /// Runs `sync --json` and returns its exit code and report.
+    func sync(_ extra: [String] = []) throws -> (code: Int32, report: [String: Any], stderr: String) {
+        let result = try run(["sync", "--json"] + extra)
+        let report = (try? result.json()) as? [String: Any] ?? [:]
+        return (result.code, report, result.stderr)
+    }
+}
+
+/// A scratch folder for one scenario: publishers' keys and bundles, a config, a database.
+final class Workspace: @unchecked Sendable {
+    let root: URL
+    let cli: CLI
+    var keys: [String: PrivateKey] = [:]
+
+    init() {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("zm-e2e-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        cli = CLI(directory: root)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    func key(_ name: String) -> PrivateKey {
+        if let key = keys[name] { return key }
+        let key = PrivateKey()
+        keys[name] = key
+        try! Data((key.publicKey.text + "\n").utf8).write(to: root.appendingPathComponent("\(name).pub"))
+        return key
+    }
+
+    /// Writes a tree (path → YAML) and publishes it as `bundles/NAME` at `version`.
+    @discardableResult
+    func publish(_ source: String, version: Int, files: [String: String], signers: [String]? = nil, expires: TimeInterval = 30 * 86400) throws -> URL {
+        let out = root.appendingPathComponent("bundles/\(source)")
+        let sorted = files.keys.sorted().map { (path: $0, bytes: Array(files[$0]!.utf8)) }
+        let now = Date()
+        _ = try BundleWriter.publish(files: sorted, .init(source: source, keys: (signers ?? [source]).map(key), version: version,
+                                                          expires: now.addingTimeInterval(expires), now: now, output: out))
+        return out
+    }
+
+    /// Re-signs a bundle's index after `change` edits it (to forge attacks that pass the signature).
+    func resign(_ source: String, signer: String? = nil, _ change: (inout BundleIndex) -> Void) throws {
+        let url = root.appendingPathComponent("bundles/\(source)/index.json")
+        let envelope = try Envelope.parse(Data(contentsOf: url))
+        var index = try BundleIndex.parse(envelope.payloadBytes())
+        change(&index)
+        try Envelope.sign(payload: index.encoded(), keys: [key(signer ?? source)]).encoded().write(to: url)
+    }
+
+    func file(_ relative: String) -> URL { root.appendingPathComponent(relative) }
+
+    func write(_ relative: String, _ text: String) throws {
+        let url = file(relative)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: url)
+    }
+
+    /// Writes `config.yml` with these source entries (YAML list items, already indented).
+    func configure(_ sources: [String], extra: String = "") throws {
+        try write("config.yml", "database: sqlite:state.db\ncache: cache\nlock_timeout: 2s\n\(extra)sources:\n" + sources.joined())
+    }
+}
+
+/// YAML entry of a source reading `bundles/NAME` from disk.
+func fileSource(_ name: String, kind: String = "eole", priority: Int, scope: String = "[\"*\"]", signers: [String]? = nil, threshold: Int = 1,
+                policy: String = "required", url: String? = nil) -> String {
+    let keys = (signers ?? [name]).map { "\($0).pub" }.joined(separator: ", ")
+    return """
+      - name: \(name)
+        kind: \(kind)
+        url: \(url ?? "file:bundles/\(name)")
+        priority: \(priority)
+        signature: {policy: \(policy), threshold: \(threshold), keys: [\(keys)]}
+        scope: \(scope)
+
+    """
+}
+
+/// A small valid EOLE-like tree; `amonDefault` changes amon's content.
+func eoleTree(release: String = "2.7.1", amonDefault: String = "souple", withScribe: Bool = true, extraAmonVariables: String = "") -> [String: String] {
+    var files = [
+        "versions/2.7.yml": "name: \"2.7\"\nlabel: EOLE 2.7\n",
+        "releases/\(release)/release.yml": "name: \(release)\nversion: \"2.7\"\nstatus: stable\ndate: \"2025-02-12\"\n",
+        "releases/\(release)/applicationservices/eole-web.yml": "name: eole-web\npackages: [apache2]\n",
+        "releases/\(release)/applicationservices/eole-proxy.yml": "name: eole-proxy\npackages: [squid]\ndepends: [eole-web]\n",
+        "releases/\(release)/servermodels/eolebase.yml": """
+            name: eolebase
+            services: [eole-web]
+            variables:
+              nom_machine: {type: string, default: "eolebase", mandatory: true}
+              port_ssh: {type: port, default: 22}
+
+            """,
+        "releases/\(release)/servermodels/amon.yml": """
+            name: amon
+            parent: eolebase
+            services: [eole-proxy]
+            variables:
+              mode_filtrage: {type: choice, choices: [strict, souple, aucun], default: \(amonDefault)}
+              activer_proxy: {type: boolean, default: true}
+            \(extraAmonVariables)
+            """,
+    ]
+    if withScribe {
+        files["releases/\(release)/servermodels/scribe.yml"] = "name: scribe\nparent: eolebase\nvariables:\n  quota: {type: integer, default: 500}\n"
+    }
+    return files
+}
+
+extension CLI.Result {
+    var modelsList: [[String: Any]] { ((try? json()) as? [[String: Any]]) ?? [] }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    var conflicts: [[String: Any]] { self["conflicts"] as? [[String: Any]] ?? [] }
+    var sources: [[String: Any]] { self["sources"] as? [[String: Any]] ?? [] }
+    var changes: [[String: Any]] { self["changes"] as? [[String: Any]] ?? [] }
+
+    func conflicts(kind: String) -> [[String: Any]] { conflicts.filter { $0["kind"] as? String == kind } }
+    func result(of source: String) -> String? { sources.first { $0["source"] as? String == source }?["result"] as? String }
+}
