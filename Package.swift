@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "zephir-models", targets: ["ZephirModelsCLI"]),
+        .executable(name: "zephir-models-bench", targets: ["ZephirBench"]),
         .library(name: "ZephirCore", targets: ["ZephirCore"]),
     ],
     dependencies: [
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libyaml's event parser, from Debian's libyaml-dev: we build our own bounded node tree on it.
@@ -47,10 +49,15 @@ let package = Package(
             dependencies: ["ZephirCore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Sources/Store-SQLite"
         ),
+        .target(
+            name: "PostgresStore",
+            dependencies: ["ZephirCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
+            path: "Sources/Store-Postgres"
+        ),
         .executableTarget(
             name: "ZephirModelsCLI",
             dependencies: [
-                "ZephirCore", "EOLESource", "ExternalSource", "FakeSource", "SQLiteStore",
+                "ZephirCore", "EOLESource", "ExternalSource", "FakeSource", "SQLiteStore", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -59,7 +66,14 @@ let package = Package(
         .testTarget(name: "CoreTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/CoreTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FakeSourceTests", dependencies: ["FakeSource", "ZephirCore"], path: "Tests/FakeSourceTests"),
-        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore"], path: "Tests/StoreTests"),
+        // The benchmark of docs/performance.md: its own executable, run in release mode.
+        .executableTarget(
+            name: "ZephirBench",
+            dependencies: ["ZephirCore", "FakeSource", "SQLiteStore", "EOLESource"],
+            path: "Sources/Benchmark"
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore", "PostgresStore"], path: "Tests/StoreTests"),
+        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/TrustTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/EndToEndTests"),
     ]
 )

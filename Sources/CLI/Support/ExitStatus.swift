@@ -10,6 +10,8 @@ enum ExitStatus {
     static let usage: Int32 = 64
     static let invalidInput: Int32 = 65
     static let configuration: Int32 = 78
+    /// A file the user asked for cannot be written (sysexits' EX_CANTCREAT).
+    static let cantCreate: Int32 = 73
 
     static func code(for error: Error) -> Int32 {
         switch error {
@@ -29,6 +31,8 @@ enum ExitStatus {
             return nothingApplied
         case is FetchError:
             return nothingApplied
+        case is FileOutputError, is CocoaError:
+            return cantCreate
         default:
             return 1
         }

@@ -48,6 +48,8 @@ public struct PrivateKey: Sendable {
         for path in [keyPath, pubPath] where FileManager.default.fileExists(atPath: path) {
             throw KeyFileExists(path: path)
         }
+        let folder = URL(fileURLWithPath: keyPath).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         try FileOutput.writeExclusive(Data((Base64.encode(seed) + "\n").utf8), to: keyPath, mode: 0o600)
         try FileOutput.writeExclusive(Data((publicKey.text + "\n").utf8), to: pubPath, mode: 0o644)
     }

@@ -1,0 +1,1 @@
+print("zephir-models-bench: not written yet")

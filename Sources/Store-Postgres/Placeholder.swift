@@ -1,0 +1,1 @@
+// The PostgreSQL store (issue 4) lands here.
