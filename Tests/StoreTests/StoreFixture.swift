@@ -1,45 +1,84 @@
 import Foundation
+@testable import PostgresStore
 import SQLiteStore
+import Testing
 @testable import ZephirCore
 
 /// A kind of store the suite runs against; every test takes one as its argument.
-/// PostgreSQL joins the list when its store exists.
+///
+/// The PostgreSQL cases need a server: `ZEPHIR_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB`
+/// (`.ci/run` starts a throwaway one). Each test gets a schema of its own in that database,
+/// dropped afterwards. Without the variable, they are skipped with a message saying so.
 enum StoreFixture: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite
+    case postgres
 
     var description: String { rawValue }
 
+    /// The server of the PostgreSQL cases, if any.
+    static let postgresURL: String? = {
+        let url = ProcessInfo.processInfo.environment["ZEPHIR_TEST_POSTGRES_URL"] ?? ""
+        return url.isEmpty ? nil : url
+    }()
+
+    static let postgresSkipped = """
+        PostgreSQL cases skipped: set ZEPHIR_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB to run them against a server \
+        (each test uses a schema of its own), or run .ci/run, which starts a throwaway server
+        """
+
     /// A fresh, migrated, empty database.
+    /// - Throws: a test cancellation for ``postgres`` when no server is configured.
     func make() async throws -> TestDatabase {
         switch self {
         case .sqlite:
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zephir-store-\(UUID().uuidString)")
             let path = folder.appendingPathComponent("db/zephir-models.db").path
-            let database = TestDatabase(store: try SQLiteStore(path: path), folder: folder,
-                                        reopen: { try SQLiteStore(path: path) })
+            let database = TestDatabase(store: try SQLiteStore(path: path), url: "sqlite:" + path,
+                                        reopen: { try SQLiteStore(path: path) },
+                                        cleanup: { try? FileManager.default.removeItem(at: folder) })
             try await database.store.migrate()
             return database
+        case .postgres:
+            guard let server = Self.postgresURL else { try Test.cancel(Comment(rawValue: Self.postgresSkipped)) }
+            let url = Self.postgresURL(server, schema: "zm_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
+            let store = try PostgresStore.open(url: url)
+            let database = TestDatabase(store: store, url: url, reopen: { try PostgresStore.open(url: url) },
+                                        cleanup: { try? await store.dropSchema() })
+            try await store.migrate()
+            return database
         }
+    }
+
+    /// `server` with `schema=NAME` added to its options.
+    static func postgresURL(_ server: String, schema: String) -> String {
+        server + (server.contains("?") ? "&" : "?") + "schema=" + schema
     }
 }
 
 /// One test's database, removed by ``remove()``.
 struct TestDatabase: Sendable {
     let store: any ModelStore
-    let folder: URL?
+    /// The `database:` URL of a configuration using it.
+    let url: String
     /// A second, independent store on the same database (another connection, as another process would have).
     let reopen: @Sendable () throws -> any ModelStore
+    let cleanup: @Sendable () async -> Void
 
-    func remove() {
-        if let folder { try? FileManager.default.removeItem(at: folder) }
+    func remove() async {
+        await cleanup()
     }
 }
 
 /// Runs `body` with a fresh database of `fixture`, then removes it.
 func withDatabase(_ fixture: StoreFixture, _ body: (TestDatabase) async throws -> Void) async throws {
     let database = try await fixture.make()
-    defer { database.remove() }
-    try await body(database)
+    do {
+        try await body(database)
+    } catch {
+        await database.remove()
+        throw error
+    }
+    await database.remove()
 }
 
 // MARK: - Sample content

@@ -2,6 +2,7 @@ import EOLESource
 import ExternalSource
 import FakeSource
 import Foundation
+import PostgresStore
 import SQLiteStore
 import ZephirCore
 
@@ -19,15 +20,16 @@ enum Bootstrap {
     static func store(_ config: Config) throws -> any ModelStore {
         let url = config.database
         if url.hasPrefix("sqlite:") { return try SQLiteStore.open(url: url) }
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
-            throw ConfigError(file: config.file, line: nil, "database: PostgreSQL is not supported by this build yet; use sqlite:PATH")
-        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return try PostgresStore.open(url: url) }
         throw ConfigError(file: config.file, line: nil, "database: '\(url)' is neither sqlite:PATH nor postgres://USER@HOST:PORT/DB")
     }
 
-    /// The configuration and its store.
+    /// The configuration and its store; the configuration's `database` has its password masked,
+    /// as everything that prints it (`status`, `init`) must show it.
     static func open(_ path: String?) throws -> (Config, any ModelStore) {
-        let config = try config(path)
-        return (config, try store(config))
+        var config = try config(path)
+        let store = try store(config)
+        config.database = PostgresLocation.mask(config.database)
+        return (config, store)
     }
 }

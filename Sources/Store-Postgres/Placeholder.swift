@@ -1,1 +1,0 @@
-// The PostgreSQL store (issue 4) lands here.

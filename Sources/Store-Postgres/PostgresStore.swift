@@ -1,0 +1,311 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ZephirCore
+
+/// The production store (SPEC §8): a PostgreSQL database, possibly shared by several Zéphir
+/// instances (one schema each, or one database each).
+///
+/// Open it with ``open(url:environment:)`` (`postgres://USER[:PASSWORD]@HOST:PORT/DB`, see
+/// ``PostgresLocation``), then call ``migrate()`` before anything else. Reads go through a
+/// small connection pool, each in one read-only snapshot; ``commit(_:)`` applies a whole run in
+/// one transaction, bulk rows by `COPY`, so a crash or a lost connection leaves the database
+/// before or after the run, never in between. ``withRunLock(timeout:_:)`` takes a session-level
+/// advisory lock on a connection of its own, kept out of the pool for the run, and the run's
+/// commit goes through that connection. The schema is the SQLite store's (`docs/schema.md`).
+///
+/// The password (URL, pgpass file or `PGPASSWORD`, see ``PostgresCredentials``) is never
+/// logged nor shown: messages name the database by ``PostgresLocation/description``.
+///
+/// ## Topics
+///
+/// - ``open(url:environment:)``, ``migrate()``
+/// - ``withRunLock(timeout:_:)``, ``commit(_:)``
+public final class PostgresStore: ModelStore {
+    /// The database, password masked in its description.
+    public let location: PostgresLocation
+    let client: PostgresClient
+    private let connectionConfiguration: PostgresConnection.Configuration
+    let logger: Logger
+    /// Runs the pool's background work until the store goes away.
+    private let running: Task<Void, Never>
+    /// The advisory lock key of this database and schema's run lock.
+    let runLockKey: Int64
+
+    /// Opens the store a configuration names; connects lazily (``migrate()`` is the first contact).
+    /// - Throws: ``StoreError/unreachable(_:)`` when the URL is invalid.
+    public static func open(url: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresStore {
+        let location = try PostgresLocation(url: url)
+        return try PostgresStore(location: location, password: PostgresCredentials.password(for: location, environment: environment))
+    }
+
+    /// A store on `location`, authenticating with `password` when the server asks for one.
+    /// - Throws: ``StoreError/unreachable(_:)`` when the TLS settings cannot be set up.
+    public init(location: PostgresLocation, password: String?) throws {
+        self.location = location
+        self.logger = Logger(label: "zephir-models.postgres")
+        self.runLockKey = Self.lockKey("zephir-models run " + location.schemaName)
+
+        var parameters = [("client_encoding", "UTF8"), ("application_name", location.applicationName)]
+        if let schema = location.schema { parameters.append(("search_path", schema)) }
+
+        let tls: PostgresClient.Configuration.TLS
+        let connectionTLS: PostgresConnection.Configuration.TLS
+        do {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            if location.sslMode != .verifyFull { configuration.certificateVerification = .none }
+            switch location.sslMode {
+            case .disable:
+                tls = .disable
+                connectionTLS = .disable
+            case .prefer:
+                tls = .prefer(configuration)
+                connectionTLS = .prefer(try NIOSSLContext(configuration: configuration))
+            case .require, .verifyFull:
+                tls = .require(configuration)
+                connectionTLS = .require(try NIOSSLContext(configuration: configuration))
+            }
+        } catch {
+            throw StoreError.unreachable("\(location): cannot set up TLS: \(error)")
+        }
+
+        var configuration = PostgresClient.Configuration(host: location.host, port: location.port, username: location.user,
+                                                         password: password, database: location.database, tls: tls)
+        configuration.options.additionalStartupParameters = parameters
+        configuration.options.maximumConnections = 4
+        configuration.options.connectionIdleTimeout = .seconds(30)
+        let client = PostgresClient(configuration: configuration)
+        self.client = client
+        self.running = Task { await client.run() }
+
+        var connection = PostgresConnection.Configuration(host: location.host, port: location.port, username: location.user,
+                                                          password: password, database: location.database, tls: connectionTLS)
+        connection.options.additionalStartupParameters = parameters
+        self.connectionConfiguration = connection
+    }
+
+    deinit { running.cancel() }
+
+    /// Creates the schema (and the `schema` of the URL), or brings it up to date by running the
+    /// migrations not yet applied, in one transaction; concurrent migrations wait for each other.
+    public func migrate() async throws {
+        try await withConnection("migrating the schema") { connection in
+            try await self.transaction(on: connection) { connection in
+                let key = Self.lockKey("zephir-models migrate " + self.location.schemaName)
+                try await connection.query("SELECT pg_advisory_xact_lock(\(key))", logger: self.logger)
+                if let schema = self.location.schema {
+                    let exists = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: self.logger)
+                        .collect().isEmpty == false
+                    if !exists {
+                        try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: self.logger)
+                    }
+                }
+                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationTable), logger: self.logger)
+                var applied = Set<String>()
+                for try await identifier in try await connection.query("SELECT identifier FROM zephir_migrations", logger: self.logger)
+                    .decode(String.self) {
+                    applied.insert(identifier)
+                }
+                for migration in PostgresSchema.migrations where !applied.contains(migration.identifier) {
+                    for statement in migration.statements {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                    }
+                    try await connection.query("INSERT INTO zephir_migrations (identifier) VALUES (\(migration.identifier))", logger: self.logger)
+                    self.logger.debug("migrated the schema", metadata: ["database": "\(self.location)", "migration": "\(migration.identifier)"])
+                }
+            }
+        }
+    }
+
+    /// Drops the URL's `schema` and everything in it (tests use one schema each); does nothing without one.
+    func dropSchema() async throws {
+        guard let schema = location.schema else { return }
+        let logger = self.logger
+        _ = try await withConnection("dropping the schema \(schema)") { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger)
+        }
+    }
+
+    // MARK: - Run lock
+
+    /// The connection holding a run lock, for the commits of the run.
+    private struct HeldLock: Sendable {
+        var store: ObjectIdentifier
+        var connection: PostgresConnection
+    }
+
+    @TaskLocal private static var heldLock: HeldLock?
+
+    /// Runs `body` holding the run lock of this database (and schema): `pg_try_advisory_lock`
+    /// on a connection of its own, polled every 50 ms until `timeout`; closing that connection
+    /// at the end releases it, whatever happens. ``commit(_:)`` calls made by `body` go through
+    /// that connection, so a run whose lock is lost cannot commit.
+    /// - Throws: ``StoreError/locked(_:)`` when another session holds the lock for `timeout`.
+    public func withRunLock<T: Sendable>(timeout: Duration, _ body: @Sendable () async throws -> T) async throws -> T {
+        let connection = try await connect("taking the run lock")
+        do {
+            try await acquire(on: connection, timeout: timeout)
+            let held = HeldLock(store: ObjectIdentifier(self), connection: connection)
+            let value = try await Self.$heldLock.withValue(held) { try await body() }
+            try? await connection.close()
+            return value
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    private func acquire(on connection: PostgresConnection, timeout: Duration) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while true {
+            let acquired: Bool
+            do {
+                acquired = try await connection.query("SELECT pg_try_advisory_lock(\(runLockKey))", logger: logger).decode(Bool.self)
+                    .reduce(false) { $0 || $1 }
+            } catch {
+                throw storeError(error, doing: "taking the run lock")
+            }
+            if acquired { return }
+            if clock.now >= deadline { throw StoreError.locked(location.description) }
+            try await Task.sleep(for: min(.milliseconds(50), deadline - clock.now))
+        }
+    }
+
+    /// FNV-1a of `text`: a stable advisory lock key.
+    static func lockKey(_ text: String) -> Int64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return Int64(bitPattern: hash)
+    }
+
+    // MARK: - Access
+
+    /// A new connection outside the pool; errors say why it failed (unlike a pool's retries).
+    func connect(_ doing: String) async throws -> PostgresConnection {
+        do {
+            return try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
+        } catch {
+            throw storeError(error, doing: doing)
+        }
+    }
+
+    /// Runs `body` on a new connection, closed afterwards; failures become ``StoreError``.
+    func withConnection<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await connect(doing)
+        do {
+            let value = try await body(connection)
+            try? await connection.close()
+            return value
+        } catch {
+            try? await connection.close()
+            throw storeError(error, doing: doing)
+        }
+    }
+
+    /// Runs `body` in one read-only snapshot on a pooled connection.
+    func reading<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+            }
+        } catch {
+            throw storeError(error, doing: doing)
+        }
+    }
+
+    /// Runs `body` in one write transaction, on the run lock's connection when this task holds
+    /// it, else on a pooled one; a failure rolls it back.
+    func writing<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            if let held = Self.heldLock, held.store == ObjectIdentifier(self) {
+                return try await transaction(on: held.connection, body)
+            }
+            return try await client.withConnection { connection in
+                try await self.transaction(on: connection, body)
+            }
+        } catch {
+            throw storeError(error, doing: doing)
+        }
+    }
+
+    /// `BEGIN`, `body`, `COMMIT`; `ROLLBACK` when `body` throws.
+    func transaction<T: Sendable>(on connection: PostgresConnection, begin: String = "BEGIN",
+                                  _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await connection.query(PostgresQuery(unsafeSQL: begin), logger: logger)
+        let value: T
+        do {
+            value = try await body(connection)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+        try await connection.query("COMMIT", logger: logger)
+        return value
+    }
+
+    /// The ``StoreError`` a failure amounts to, naming the database (password masked) and what was being done.
+    func storeError(_ error: Error, doing: String) -> Error {
+        let prefix = "\(location): \(doing)"
+        let check = "check the URL, that the server runs and accepts this user, and the password (URL, PGPASSFILE or ~/.pgpass, PGPASSWORD)"
+        switch error {
+        case is StoreError, is CancellationError:
+            return error
+        case let error as PSQLError:
+            if let info = error.serverInfo {
+                let state = info[.sqlState] ?? ""
+                let message = info[.message] ?? "error \(state)"
+                switch state.prefix(2) {
+                case "08", "28", "3D", "53", "57":
+                    return StoreError.unreachable("\(prefix): \(message); \(check)")
+                case "40", "55":
+                    return StoreError.unreachable("\(prefix): \(message); try again later")
+                case "42" where state == "42501":
+                    return StoreError.unreachable("\(prefix): \(message); grant the user the privileges it needs on the database and schema")
+                default:
+                    return StoreError.corrupt("\(prefix): \(message)")
+                }
+            }
+            switch error.code {
+            case .authMechanismRequiresPassword:
+                return StoreError.unreachable("\(prefix): the server asks for a password and none was given; \(check)")
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .sslUnsupported,
+                 .failedToAddSSLHandler, .unsupportedAuthMechanism, .saslError, .poolClosed:
+                let reason = error.underlying.map { String(describing: $0) } ?? "\(error.code)"
+                return StoreError.unreachable("\(prefix): \(reason); \(check)")
+            default:
+                return StoreError.corrupt("\(prefix): \(error.code)")
+            }
+        case let error as PostgresDecodingError:
+            return StoreError.corrupt("\(prefix): column \(error.columnName) of type \(error.postgresType) cannot be read as \(error.targetType)")
+        default:
+            // The pool's own errors (a circuit breaker tripped after failed connections, a shutdown).
+            return StoreError.unreachable("\(prefix): \(error); \(check)")
+        }
+    }
+}
+
+/// JSON text columns (lists of names, source attempts) and checked enum columns.
+enum Columns {
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, json text: String, _ what: @autoclosure () -> String) throws -> T {
+        do {
+            return try JSONDecoder().decode(type, from: Data(text.utf8))
+        } catch {
+            throw StoreError.corrupt("\(what()) is not valid JSON: \(text)")
+        }
+    }
+
+    static func `enum`<T: RawRepresentable>(_ type: T.Type, _ raw: String, _ what: @autoclosure () -> String) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: raw) else { throw StoreError.corrupt("\(what()) has an unknown value '\(raw)'") }
+        return value
+    }
+}
