@@ -2,13 +2,29 @@
 /// `releases/`, never escaping the tree.
 public enum BundlePath {
     /// Whether `path` is safe to join to a tree's root.
+    ///
+    /// Checked on the UTF-8 bytes, not on Swift characters: each segment holds only ASCII
+    /// letters, digits, `.`, `_` and `-` (all a tree's names need), so that percent-encoding,
+    /// Unicode lookalikes of `.` and `/`, and a `/` merged into a grapheme cluster never reach a
+    /// transport or a file system that would read them otherwise.
     public static func isSafe(_ path: String) -> Bool {
-        guard !path.isEmpty, path.utf8.count <= 1024, !path.hasPrefix("/"), !path.hasSuffix("/") else { return false }
-        guard !path.unicodeScalars.contains(where: { $0 == "\\" || $0 == "\0" || $0.properties.generalCategory == .control }) else {
+        let bytes = Array(path.utf8)
+        guard !bytes.isEmpty, bytes.count <= 1024 else { return false }
+        let segments = bytes.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        guard segments.count >= 2, segments[0].elementsEqual("versions".utf8) || segments[0].elementsEqual("releases".utf8) else { return false }
+        return segments.allSatisfy { segment in
+            guard let first = segment.first, first != UInt8(ascii: ".") else { return false }
+            return segment.allSatisfy(isNameByte)
+        }
+    }
+
+    private static func isNameByte(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            return true
+        default:
             return false
         }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        guard segments.count >= 2, segments[0] == "versions" || segments[0] == "releases" else { return false }
-        return segments.allSatisfy { !$0.isEmpty && $0 != "." && $0 != ".." && !$0.hasPrefix(".") }
     }
 }
