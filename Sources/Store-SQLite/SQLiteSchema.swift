@@ -11,6 +11,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v1") { db in
             try db.execute(sql: v1)
         }
+        migrator.registerMigration("v2-layer-history-outbox") { db in
+            try db.execute(sql: v2)
+        }
         return migrator
     }
 
@@ -177,5 +180,55 @@ enum SQLiteSchema {
             acknowledged    INTEGER NOT NULL DEFAULT 0
         );
         CREATE INDEX conflict_by_run ON conflict (run);
+        """
+
+    /// Layer history (for rollback) and the notification outbox.
+    private static let v2 = """
+        CREATE TABLE layer_history (
+            run             INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            source          TEXT NOT NULL,
+            removed         INTEGER NOT NULL DEFAULT 0,
+            version         INTEGER,
+            digest          TEXT,
+            expires         TEXT,
+            installed_at    TEXT,
+            envelope        BLOB,
+            PRIMARY KEY (run, source)
+        );
+        CREATE INDEX layer_history_by_source ON layer_history (source, run);
+
+        CREATE TABLE layer_history_file (
+            run             INTEGER NOT NULL,
+            source          TEXT NOT NULL,
+            path            TEXT NOT NULL,
+            sha256          TEXT NOT NULL REFERENCES blob (sha256),
+            size            INTEGER NOT NULL,
+            PRIMARY KEY (run, source, path),
+            FOREIGN KEY (run, source) REFERENCES layer_history (run, source) ON DELETE CASCADE
+        );
+        CREATE INDEX layer_history_file_by_sha256 ON layer_history_file (sha256);
+
+        -- Rollback can go back to runs from this one on: earlier layers were not kept.
+        CREATE TABLE history_start (run INTEGER NOT NULL);
+        INSERT INTO history_start (run) SELECT COALESCE(MAX(id), 0) FROM run;
+
+        -- Layers installed before this migration become history as of the latest run.
+        INSERT INTO layer_history (run, source, version, digest, expires, installed_at, envelope)
+            SELECT (SELECT MAX(id) FROM run), source, version, digest, expires, installed_at, envelope FROM source_layer
+            WHERE EXISTS (SELECT 1 FROM run);
+        INSERT INTO layer_history_file (run, source, path, sha256, size)
+            SELECT (SELECT MAX(id) FROM run), source, path, sha256, size FROM layer_file WHERE EXISTS (SELECT 1 FROM run);
+
+        CREATE TABLE outbox (
+            id              INTEGER PRIMARY KEY AUTOINCREMENT,
+            run             INTEGER NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            sink            TEXT NOT NULL,
+            payload         BLOB NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt    TEXT NOT NULL,
+            delivered_at    TEXT,
+            last_error      TEXT
+        );
+        CREATE INDEX outbox_pending ON outbox (delivered_at, next_attempt);
         """
 }

@@ -34,9 +34,24 @@ private struct RunWriter {
                         run.modelsAdded, run.modelsChanged, run.modelsRemoved, run.resolution])
         let runID = db.lastInsertedRowID
 
-        for layer in commit.layers { try install(layer) }
-        if !commit.layers.isEmpty {
-            try db.execute(sql: "DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM layer_file f WHERE f.sha256 = blob.sha256)")
+        for layer in commit.layers { try install(layer, run: runID) }
+        for source in commit.removeLayers {
+            try db.execute(sql: "DELETE FROM source_layer WHERE source = ?", arguments: [source])
+            try db.execute(sql: "INSERT INTO layer_history (run, source, removed) VALUES (?, ?, 1)", arguments: [runID, source])
+        }
+        if !commit.layers.isEmpty || !commit.removeLayers.isEmpty {
+            try db.execute(sql: """
+                DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM layer_file f WHERE f.sha256 = blob.sha256)
+                    AND NOT EXISTS (SELECT 1 FROM layer_history_file h WHERE h.sha256 = blob.sha256)
+                """)
+        }
+        for source in commit.hold {
+            try db.execute(sql: "INSERT INTO source_state (source, held) VALUES (?, 1) ON CONFLICT (source) DO UPDATE SET held = 1",
+                           arguments: [source])
+        }
+        for message in commit.notifications {
+            try db.execute(sql: "INSERT INTO outbox (run, sink, payload, next_attempt) VALUES (?, ?, ?, ?)",
+                           arguments: [runID, message.sink, message.payload, run.finishedAt])
         }
         try applyChanges(commit.changes)
         for attempt in run.sources {
@@ -73,7 +88,7 @@ private struct RunWriter {
     }
 
     /// Replaces a source's layer; raises its version floor.
-    private func install(_ layer: LayerRecord) throws {
+    private func install(_ layer: LayerRecord, run: Int64) throws {
         let installed = layer.installed
         try db.execute(sql: "DELETE FROM source_layer WHERE source = ?", arguments: [installed.name])
         try db.execute(
@@ -81,9 +96,14 @@ private struct RunWriter {
             arguments: [installed.name, installed.version, installed.digest, installed.expires, installed.installedAt, layer.envelope])
         let insertBlob = try db.cachedStatement(sql: "INSERT INTO blob (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")
         let insertFile = try db.cachedStatement(sql: "INSERT INTO layer_file (source, path, sha256, size) VALUES (?, ?, ?, ?)")
+        try db.execute(
+            sql: "INSERT INTO layer_history (run, source, version, digest, expires, installed_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [run, installed.name, installed.version, installed.digest, installed.expires, installed.installedAt, layer.envelope])
+        let insertHistory = try db.cachedStatement(sql: "INSERT INTO layer_history_file (run, source, path, sha256, size) VALUES (?, ?, ?, ?, ?)")
         for file in layer.files {
             try insertBlob.execute(arguments: [file.sha256, Data(file.bytes)])
             try insertFile.execute(arguments: [installed.name, file.path, file.sha256, file.bytes.count])
+            try insertHistory.execute(arguments: [run, installed.name, file.path, file.sha256, file.bytes.count])
         }
         try db.execute(
             sql: """

@@ -69,6 +69,7 @@ enum SyncRunner {
             let engine = try SyncEngine(config: config, registry: Bootstrap.sources, store: store)
             let report = try await engine.run(.init(sources: sources, dryRun: dryRun))
             if options.json { Terminal.json(report) } else { Terminal.print(SyncReportText.render(report)) }
+            if !dryRun { await Delivery.deliver(store: store, quiet: options.json) }
             exitCode = report.exitCode
         }
         if exitCode != 0 { throw ExitCode(exitCode) }

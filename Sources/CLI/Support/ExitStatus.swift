@@ -27,7 +27,11 @@ enum ExitStatus {
             if case .unknownSource = error { return usage }
             return nothingApplied
         case let error as StoreError:
-            if case .alreadyExists = error { return invalidInput }
+            switch error {
+            case .alreadyExists: return invalidInput
+            case .noSuchRun, .historyUnavailable: return usage
+            default: break
+            }
             return nothingApplied
         case is FetchError:
             return nothingApplied

@@ -41,9 +41,24 @@ public struct SourceConfig: Sendable {
 }
 
 /// A notification sink (SPEC §6 `notify:`).
-public enum NotifySink: Sendable, Hashable {
+public enum NotifySink: Sendable, Hashable, CustomStringConvertible {
     case webhook(String)
     case command(String)
+
+    /// `webhook:URL` or `command:COMMAND`: how the outbox names the sink.
+    public var description: String {
+        switch self {
+        case .webhook(let url): return "webhook:" + url
+        case .command(let command): return "command:" + command
+        }
+    }
+
+    /// Parses ``description``.
+    public init?(_ text: String) {
+        if text.hasPrefix("webhook:") { self = .webhook(String(text.dropFirst(8))) }
+        else if text.hasPrefix("command:") { self = .command(String(text.dropFirst(8))) }
+        else { return nil }
+    }
 }
 
 /// What to do when a source fails (SPEC §6).

@@ -43,6 +43,22 @@ public protocol ModelStore: Sendable {
     /// - Returns: the ids that existed.
     func acknowledge(_ ids: [Int64], parentDigests: [ModelKey: String]) async throws -> [Int64]
     func setHold(source: String, held: Bool) async throws
+
+    // Rollback and notifications.
+
+    /// The layer each source had installed right after `run` (envelope and files), by source.
+    /// - Throws: ``StoreError/noSuchRun(_:)`` when there is no such run.
+    func layers(asOf run: Int64) async throws -> [String: LayerRecord]
+    /// Outbox messages not yet delivered whose next attempt is due at `now` (RFC 3339), oldest first.
+    func pendingNotifications(now: String) async throws -> [OutboxMessage]
+    /// Records one delivery attempt: delivered, or failed with its error and when to retry.
+    func recordDelivery(id: Int64, delivered: Bool, error: String?, nextAttempt: String?) async throws
+}
+
+extension ModelStore {
+    public func layers(asOf run: Int64) async throws -> [String: LayerRecord] { throw StoreError.unsupported("rollback") }
+    public func pendingNotifications(now: String) async throws -> [OutboxMessage] { [] }
+    public func recordDelivery(id: Int64, delivered: Bool, error: String?, nextAttempt: String?) async throws {}
 }
 
 /// Why the store failed, naming the database.
@@ -51,6 +67,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case unreachable(String)
     case alreadyExists(ModelKey)
     case corrupt(String)
+    case noSuchRun(Int64)
+    case historyUnavailable(Int64, since: Int64)
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -58,6 +77,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .unreachable(let what): return "\(what)"
         case .alreadyExists(let key): return "\(key) already exists; choose another name"
         case .corrupt(let what): return "the database is inconsistent: \(what)"
+        case .noSuchRun(let id): return "there is no run \(id); `zephir-models history` lists the runs"
+        case .historyUnavailable(let id, let since):
+            return "the source layers of run \(id) were not kept (this database keeps them from run \(since) on); roll back to run \(since) or later"
+        case .unsupported(let what): return "this database backend does not support \(what) yet; use the SQLite store for it"
         }
     }
 }

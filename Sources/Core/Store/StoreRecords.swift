@@ -70,6 +70,8 @@ public struct LayerRecord: Sendable {
 public struct SourceAttempt: Sendable, Hashable, Codable {
     public enum Result: String, Sendable, Hashable, Codable {
         case updated, unchanged, rejected, unavailable, held
+        /// Restored by `rollback` to the layer it had after an earlier run.
+        case rolledBack = "rolled-back"
     }
 
     public var source: String
@@ -141,13 +143,23 @@ public struct RunCommit: Sendable {
     /// When `true`, the run resolved nothing new: the store carries the previous run's
     /// resolution conflicts forward (so `conflicts` keeps showing them) and adds `conflicts`.
     public var carryForwardConflicts: Bool
+    /// Sources whose installed layer is removed (a rollback to a run before they had one).
+    public var removeLayers: [String]
+    /// Sources put on hold by this run (a rollback holds what it rolled back).
+    public var hold: [String]
+    /// Run reports to deliver, one per notification sink, kept until delivered (the outbox).
+    public var notifications: [OutboxMessage]
 
-    public init(run: RunRecord, layers: [LayerRecord] = [], changes: ChangeSet = ChangeSet(), conflicts: [Conflict] = [], carryForwardConflicts: Bool = false) {
+    public init(run: RunRecord, layers: [LayerRecord] = [], changes: ChangeSet = ChangeSet(), conflicts: [Conflict] = [], carryForwardConflicts: Bool = false,
+                removeLayers: [String] = [], hold: [String] = [], notifications: [OutboxMessage] = []) {
         self.run = run
         self.layers = layers
         self.changes = changes
         self.conflicts = conflicts
         self.carryForwardConflicts = carryForwardConflicts
+        self.removeLayers = removeLayers
+        self.hold = hold
+        self.notifications = notifications
     }
 }
 
@@ -191,5 +203,30 @@ public struct RootModelRecord: Sendable, Hashable, Codable {
         self.source = source
         self.sourceVersion = sourceVersion
         self.digest = digest
+    }
+}
+
+/// A run report waiting for delivery to one notification sink (SPEC §6 `notify`).
+///
+/// Written in the run's own transaction, so a report is never lost; removed from the pending
+/// list only once delivered.
+public struct OutboxMessage: Sendable, Hashable {
+    public var id: Int64?
+    /// The run the report is about (set by the store).
+    public var run: Int64?
+    /// ``NotifySink/description`` of the sink: `webhook:URL` or `command:PATH`.
+    public var sink: String
+    /// The run report, JSON.
+    public var payload: Data
+    public var attempts: Int
+    public var lastError: String?
+
+    public init(id: Int64? = nil, run: Int64? = nil, sink: String, payload: Data, attempts: Int = 0, lastError: String? = nil) {
+        self.id = id
+        self.run = run
+        self.sink = sink
+        self.payload = payload
+        self.attempts = attempts
+        self.lastError = lastError
     }
 }

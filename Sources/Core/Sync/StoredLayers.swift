@@ -6,6 +6,11 @@ public enum StoredLayers {
         guard let files = try await store.layerFiles(source: source.name) else {
             throw SyncError.corruptLayer(source: source.name, reason: "its files are missing")
         }
+        return try decode(source, role: role, version: version, files: files)
+    }
+
+    /// Decodes a layer's files (already verified when they were installed).
+    public static func decode(_ source: SourceConfig, role: SourceRole, version: Int, files: [LayerRecord.File]) throws -> SourceLayer {
         let decoder = TreeFileDecoder()
         var tree = DatasourceTree()
         var digests: [String: String] = [:]

@@ -83,6 +83,7 @@ public struct SyncEngine: Sendable {
         let failures = fetched.filter(\.failed).count
         let attempted = fetched.filter { $0.attempt.result != .held }.count
         let previousResolution = try await store.runs(limit: 1).first?.resolution
+        let previousConflicts = options.dryRun || config.notify.isEmpty ? [] : try await store.conflicts(all: false).map(\.conflict)
 
         func record(_ status: RunRecord.Status, resolution: String?, changes: ChangeSet = ChangeSet(), conflicts: Int) -> RunRecord {
             RunRecord(startedAt: startedAt, finishedAt: RFC3339.format(Date()), status: status, sources: attempts,
@@ -93,26 +94,32 @@ public struct SyncEngine: Sendable {
         // Nothing applied: every source failed, or one failed under `abort`.
         if failures > 0 && (failures == attempted || config.onSourceFailure == .abort) {
             let run = record(.failed, resolution: previousResolution, conflicts: sourceConflicts.count)
-            let id = options.dryRun ? nil : try await store.commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true))
-            return SyncReport(run: id, dryRun: options.dryRun, status: .failed, startedAt: startedAt, finishedAt: run.finishedAt,
-                              sources: attempts, changes: [], conflicts: sourceConflicts, exitCode: 3)
+            var report = SyncReport(run: nil, dryRun: options.dryRun, status: .failed, startedAt: startedAt, finishedAt: run.finishedAt,
+                                    sources: attempts, changes: [], conflicts: sourceConflicts, exitCode: 3)
+            if !options.dryRun {
+                report.run = try await commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true), report: report,
+                                              previous: previousConflicts)
+            }
+            return report
         }
         let exitCode: Int32 = failures > 0 ? 2 : 0
 
         let snapshots = Dictionary(fetched.compactMap { f in f.snapshot.map { (f.config.name, $0) } }, uniquingKeysWith: { a, _ in a })
         let current = try await store.currentState()
-        let resolution = Self.fingerprint(sources: enabled, installed: installed, snapshots: snapshots, adapters: adapters, locals: current.localModels)
+        var digests = installed.mapValues(\.digest)
+        for (name, snapshot) in snapshots { digests[name] = snapshot.verified.digest }
+        let resolution = Self.fingerprint(sources: enabled, digests: digests, adapters: adapters, locals: current.localModels)
 
         if snapshots.isEmpty && resolution == previousResolution {
             let run = record(.unchanged, resolution: resolution, conflicts: sourceConflicts.count)
-            var conflicts = sourceConflicts
-            var id: Int64?
+            var report = SyncReport(run: nil, dryRun: options.dryRun, status: .unchanged, startedAt: startedAt, finishedAt: run.finishedAt,
+                                    sources: attempts, changes: [], conflicts: sourceConflicts, exitCode: exitCode)
             if !options.dryRun {
-                id = try await store.commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true))
-                conflicts = try await store.conflicts(all: false).map(\.conflict)
+                report.run = try await commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true), report: report,
+                                              previous: previousConflicts)
+                report.conflicts = try await store.conflicts(all: false).map(\.conflict)
             }
-            return SyncReport(run: id, dryRun: options.dryRun, status: .unchanged, startedAt: startedAt, finishedAt: run.finishedAt,
-                              sources: attempts, changes: [], conflicts: conflicts, exitCode: exitCode)
+            return report
         }
 
         var layers: [SourceLayer] = []
@@ -133,9 +140,25 @@ public struct SyncEngine: Sendable {
         let newLayers = fetched.compactMap { f in f.snapshot.map { Self.layerRecord(f.config.name, $0, now: options.now) } }
         let status: RunRecord.Status = plan.changes.isEmpty && newLayers.isEmpty ? .unchanged : .applied
         let run = record(status, resolution: resolution, changes: plan.changes, conflicts: conflicts.count)
-        let id = options.dryRun ? nil : try await store.commit(RunCommit(run: run, layers: newLayers, changes: plan.changes, conflicts: conflicts))
-        return SyncReport(run: id, dryRun: options.dryRun, status: status, startedAt: startedAt, finishedAt: run.finishedAt, sources: attempts,
-                          changes: SyncReport.changes(plan.changes, current: current), conflicts: conflicts, exitCode: exitCode)
+        var report = SyncReport(run: nil, dryRun: options.dryRun, status: status, startedAt: startedAt, finishedAt: run.finishedAt, sources: attempts,
+                                changes: SyncReport.changes(plan.changes, current: current), conflicts: conflicts, exitCode: exitCode)
+        if !options.dryRun {
+            report.run = try await commit(RunCommit(run: run, layers: newLayers, changes: plan.changes, conflicts: conflicts), report: report,
+                                          previous: previousConflicts)
+        }
+        return report
+    }
+
+    /// Commits a run, with its report in the outbox when it changed something or raised new
+    /// conflicts and sinks are configured. A cancelled task abandons the run here, before writing.
+    private func commit(_ commit: RunCommit, report: SyncReport, previous: [Conflict]) async throws -> Int64 {
+        try Task.checkCancellation()
+        var commit = commit
+        if !config.notify.isEmpty && Outbox.isNotable(report, previousConflicts: previous) {
+            let payload = try Outbox.payload(report)
+            commit.notifications = config.notify.map { OutboxMessage(sink: $0.description, payload: payload) }
+        }
+        return try await store.commit(commit)
     }
 
     /// Fetches sources concurrently, at most `concurrency` at a time.
@@ -199,12 +222,11 @@ public struct SyncEngine: Sendable {
 
     /// A digest of everything the resolution depends on besides layer contents: which sources
     /// take part, their roles, priorities, scopes and installed digests, and the local models.
-    static func fingerprint(sources: [SourceConfig], installed: [String: InstalledSource], snapshots: [String: SourceFetcher.Snapshot],
-                            adapters: [String: any SourceAdapter], locals: [LocalModel]) -> String {
+    static func fingerprint(sources: [SourceConfig], digests: [String: String], adapters: [String: any SourceAdapter], locals: [LocalModel]) -> String {
         var lines: [String] = []
         for source in sources.sorted(by: { $0.name < $1.name }) {
             guard let adapter = adapters[source.name] else { continue }
-            let digest = snapshots[source.name]?.verified.digest ?? installed[source.name]?.digest ?? "-"
+            let digest = digests[source.name] ?? "-"
             lines.append([source.name, type(of: adapter).role.rawValue, String(source.priority), source.scope.map(\.pattern).joined(separator: ","), digest]
                 .joined(separator: "|"))
         }

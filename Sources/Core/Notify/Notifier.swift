@@ -1,0 +1,116 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+
+/// Delivers the outbox's pending run reports to their sinks: a webhook (HTTP POST, certificates
+/// verified, no redirects) or a command (the report on its stdin).
+///
+/// A failed delivery stays in the outbox and is tried again by a later run or by the daemon;
+/// a failing sink never fails a sync. Receivers can drop duplicates (a crash between delivery
+/// and its record) by the `X-Zephir-Models-Delivery` header, unique per message.
+public struct Notifier: Sendable {
+    public struct Summary: Sendable, Equatable {
+        public var delivered = 0
+        public var failed = 0
+        public var errors: [String] = []
+    }
+
+    public let store: any ModelStore
+    public let timeout: Duration
+    public let logger: Logger
+
+    public init(store: any ModelStore, timeout: Duration = .seconds(15), logger: Logger = Logger(label: "zephir-models.notify")) {
+        self.store = store
+        self.timeout = timeout
+        self.logger = logger
+    }
+
+    /// Tries each due message once.
+    public func deliverPending(now: Date = Date()) async -> Summary {
+        var summary = Summary()
+        let pending: [OutboxMessage]
+        do {
+            pending = try await store.pendingNotifications(now: RFC3339.format(now))
+        } catch {
+            summary.errors.append("cannot read the notification outbox: \(error)")
+            return summary
+        }
+        guard !pending.isEmpty else { return summary }
+        let client = HTTPClient(eventLoopGroupProvider: .singleton,
+                                configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5))))
+        for message in pending {
+            guard let id = message.id else { continue }
+            let problem: String?
+            switch NotifySink(message.sink) {
+            case .webhook(let url)?: problem = await post(message, to: url, id: id, client: client)
+            case .command(let command)?: problem = await run(command, message)
+            case nil: problem = "unknown sink '\(message.sink)'"
+            }
+            let attempts = message.attempts + 1
+            let next = problem == nil ? nil : RFC3339.format(now.addingTimeInterval(Outbox.retryDelay(afterAttempts: attempts)))
+            do {
+                try await store.recordDelivery(id: id, delivered: problem == nil, error: problem, nextAttempt: next)
+            } catch {
+                summary.errors.append("cannot record the delivery of notification \(id): \(error)")
+            }
+            if let problem {
+                summary.failed += 1
+                summary.errors.append("\(message.sink): \(problem); kept in the outbox, tried again by the next run")
+                logger.warning("notification not delivered", metadata: ["sink": "\(message.sink)", "run": "\(message.run ?? 0)", "error": "\(problem)"])
+            } else {
+                summary.delivered += 1
+                logger.info("notification delivered", metadata: ["sink": "\(message.sink)", "run": "\(message.run ?? 0)"])
+            }
+        }
+        try? await client.shutdown()
+        return summary
+    }
+
+    private func post(_ message: OutboxMessage, to url: String, id: Int64, client: HTTPClient) async -> String? {
+        do {
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.headers.add(name: "User-Agent", value: "zephir-models")
+            request.headers.add(name: "X-Zephir-Models-Delivery", value: "\(id)")
+            request.headers.add(name: "X-Zephir-Models-Run", value: "\(message.run ?? 0)")
+            request.body = .bytes(ByteBuffer(bytes: Outbox.document(message)))
+            let response = try await client.execute(request, timeout: .seconds(timeout.components.seconds))
+            _ = try? await response.body.collect(upTo: 1 << 16)
+            return (200..<300).contains(response.status.code) ? nil : "HTTP \(response.status.code)"
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    private func run(_ command: String, _ message: OutboxMessage) async -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        var environment = ProcessInfo.processInfo.environment
+        environment["ZEPHIR_MODELS_RUN"] = "\(message.run ?? 0)"
+        process.environment = environment
+        let input = Pipe()
+        process.standardInput = input
+        signal(SIGPIPE, SIG_IGN)   // a command that does not read its stdin must not kill the sync
+        process.standardOutput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            return "cannot start: \(error)"
+        }
+        try? input.fileHandleForWriting.write(contentsOf: Outbox.document(message))
+        try? input.fileHandleForWriting.close()
+        let deadline = ContinuousClock.now + timeout
+        while process.isRunning {
+            if ContinuousClock.now >= deadline {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                return "timed out after \(timeout)"
+            }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return process.terminationStatus == 0 ? nil : "exited with status \(process.terminationStatus)"
+    }
+}

@@ -1,0 +1,193 @@
+import Foundation
+import Testing
+@testable import ZephirCore
+
+/// A webhook receiver on 127.0.0.1 that answers 500 to the first `failures` POSTs, then 200,
+/// and logs every request (status, delivery header, body) as one JSON line.
+final class WebhookReceiver: @unchecked Sendable {
+    let port: Int
+    private let process: Process
+    let log: URL
+
+    init(in directory: URL, failures: Int) throws {
+        log = directory.appendingPathComponent("webhook.log")
+        let script = directory.appendingPathComponent("webhook.py")
+        try Data("""
+            import http.server, json, sys
+            failures = int(sys.argv[2]); log = open(sys.argv[3], "a")
+            class H(http.server.BaseHTTPRequestHandler):
+                def do_POST(self):
+                    global failures
+                    body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                    status = 500 if failures > 0 else 200
+                    failures -= 1
+                    log.write(json.dumps({"status": status, "delivery": self.headers.get("X-Zephir-Models-Delivery"),
+                                          "body": json.loads(body)}) + "\\n"); log.flush()
+                    self.send_response(status); self.send_header("Content-Length", "0"); self.end_headers()
+                def log_message(self, *a): pass
+            s = http.server.HTTPServer(("127.0.0.1", 0), H)
+            open(sys.argv[1], "w").write(str(s.server_port))
+            s.serve_forever()
+            """.utf8).write(to: script)
+        let portFile = directory.appendingPathComponent("webhook.port")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script.path, portFile.path, String(failures), log.path]
+        // Never the test runner's pipes: a server left behind would hold `swift test` open.
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var port = 0
+        for _ in 0..<100 where port == 0 {
+            usleep(50_000)
+            port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
+        }
+        self.port = port
+    }
+
+    deinit { stop() }
+
+    func stop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    }
+
+    var requests: [[String: Any]] {
+        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+}
+
+@Suite(.serialized) struct OperationsEndToEndTests {
+    func amonDefault(_ w: Workspace) throws -> String? {
+        ((try w.model("2.7.1/amon")["variables"] as? [[String: Any]])?.first {
+            ($0["variable"] as? [String: Any])?["name"] as? String == "mode_filtrage" }?["variable"] as? [String: Any])?["defaultValue"] as? String
+    }
+
+    @Test func rollbackHoldAndUnholdKeepTheRollbackFloor() throws {
+        let w = Workspace()
+        try w.publish("eole", version: 1, files: eoleTree())
+        try w.configure([fileSource("eole", priority: 100)])
+        #expect(try w.sync().code == 0)
+        #expect(try w.zm(["models", "derive", "--parent", "2.7.1/amon", "--name", "amon-lycee", "--set", "mode_filtrage=aucun"]).code == 0)
+        try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict", withScribe: false))
+        #expect(try w.sync().code == 0)
+        #expect(try amonDefault(w) == "strict")
+        let local = try w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout
+
+        let rollback = try w.zm(["rollback", "--to", "1", "--json"])
+        #expect(rollback.code == 0, "\(rollback.stderr)")
+        let report = try rollback.json() as? [String: Any] ?? [:]
+        #expect(report.result(of: "eole") == "rolled-back")
+        #expect(Set(report.changes.map { "\($0["action"]!) \($0["subject"]!)" }) == ["change 2.7.1/amon", "add 2.7.1/scribe"])
+        #expect(try amonDefault(w) == "souple")
+        let status = try w.zm(["status", "--json"]).json() as? [String: Any]
+        let eole = (status?["sources"] as? [[String: Any]])?.first
+        #expect(eole?["held"] as? Bool == true && eole?["installedVersion"] as? Int == 1)
+
+        // Held: the next sync does not undo the rollback.
+        let held = try w.sync()
+        #expect(held.code == 0 && held.report.result(of: "eole") == "held")
+        #expect(try amonDefault(w) == "souple")
+
+        // Unheld: an older version than ever installed is still a rollback attack.
+        #expect(try w.zm(["unhold", "eole"]).code == 0)
+        try FileManager.default.removeItem(at: w.file("bundles/eole"))
+        try w.publish("eole", version: 1, files: eoleTree(amonDefault: "aucun"))
+        let attack = try w.sync()
+        #expect(attack.code == 3)
+        #expect((attack.report.conflicts(kind: "source-rejected").first?["detail"] as? String)?.hasPrefix("rollback") == true)
+        try w.publish("eole", version: 3, files: eoleTree(amonDefault: "aucun"))
+        let resumed = try w.sync()
+        #expect(resumed.code == 0 && resumed.report.result(of: "eole") == "updated")
+        #expect(try amonDefault(w) == "aucun")
+        #expect(try w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout.contains(#""overrides""#))
+        #expect(try w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout.components(separatedBy: "\"local\"")[1]
+                == local.components(separatedBy: "\"local\"")[1])
+
+        #expect(try w.zm(["rollback", "--to", "999"]).code == 64)
+        #expect(try w.zm(["hold", "nobody"]).code == 64)
+    }
+
+    @Test func aFailedWebhookDeliveryIsRetriedByTheNextRunAndNeverDuplicated() throws {
+        let w = Workspace()
+        let receiver = try WebhookReceiver(in: w.root, failures: 1)
+        defer { receiver.stop() }
+        try w.publish("eole", version: 1, files: eoleTree())
+        try w.configure([fileSource("eole", priority: 100)], extra: "notify:\n  - webhook: http://127.0.0.1:\(receiver.port)/hook\n")
+
+        let first = try w.sync()
+        #expect(first.code == 0, "a failing sink never fails a sync: \(first.stderr)")
+        #expect(first.stderr.contains("HTTP 500"))
+        #expect(receiver.requests.map { $0["status"] as? Int } == [500])
+
+        let second = try w.sync()   // nothing new: no new message, but the pending one is retried
+        #expect(second.code == 0)
+        let requests = receiver.requests
+        #expect(requests.map { $0["status"] as? Int } == [500, 200])
+        #expect(requests[0]["delivery"] as? String == requests[1]["delivery"] as? String)
+        let body = requests[1]["body"] as? [String: Any]
+        #expect(body?["run"] as? Int == 1 && body?["status"] as? String == "applied")
+        #expect((body?["changes"] as? [[String: Any]])?.isEmpty == false)
+
+        #expect(try w.sync().code == 0)
+        #expect(receiver.requests.count == 2)
+        // A change is notified once.
+        try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"))
+        #expect(try w.sync().code == 0)
+        #expect(receiver.requests.map { $0["status"] as? Int } == [500, 200, 200])
+        #expect((receiver.requests[2]["body"] as? [String: Any])?["run"] as? Int == 4)
+    }
+
+    @Test func theCommandSinkGetsTheReportOnStdin() throws {
+        let w = Workspace()
+        try w.publish("eole", version: 1, files: eoleTree())
+        try w.configure([fileSource("eole", priority: 100)],
+                        extra: "notify:\n  - command: \"cat > notified.json; echo $ZEPHIR_MODELS_RUN > notified.run\"\n  - command: \"exit 1\"\n")
+        let run = try w.sync()
+        #expect(run.code == 0)
+        #expect(run.stderr.contains("exited with status 1"))
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: w.file("notified.json"))) as? [String: Any]
+        #expect(report?["run"] as? Int == 1 && report?["status"] as? String == "applied")
+        #expect(try String(contentsOf: w.file("notified.run"), encoding: .utf8) == "1\n")
+    }
+
+    @Test func theDaemonRetriesAFailingSourceThenStopsCleanlyOnSIGTERM() throws {
+        let w = Workspace()
+        _ = w.key("eole")
+        try w.configure([fileSource("eole", priority: 100)])   // nothing published yet: unavailable
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["daemon", "--interval", "1s", "--config", "config.yml"]
+        process.currentDirectoryURL = w.root
+        let log = w.file("daemon.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        usleep(1_500_000)
+        try w.publish("eole", version: 1, files: eoleTree())
+        var models = 0
+        for _ in 0..<60 where models == 0 {
+            usleep(250_000)
+            models = (try? w.zm(["models", "list", "--json"]).modelsList.count) ?? 0
+        }
+        #expect(models == 3, "the daemon picked the source up once it recovered")
+
+        kill(process.processIdentifier, SIGTERM)
+        let stopping = Date()
+        while process.isRunning && Date().timeIntervalSince(stopping) < 10 { usleep(50_000) }
+        #expect(!process.isRunning, "stopped within 10 s of SIGTERM")
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.contains("eole=unavailable"))
+        #expect(text.contains("eole=updated"))
+        #expect(text.contains("daemon stopped"))
+        // Never a tight loop: a handful of runs in the few seconds it ran.
+        let runs = text.components(separatedBy: "sync run").count - 1
+        #expect(runs >= 2 && runs < 20, "\(runs) runs")
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+
+/// The shipped systemd units (config/systemd/) pass `systemd-analyze verify`, with their
+/// ExecStart pointed at the built binary (`.ci/run` installs systemd when it is missing).
+@Suite struct SystemdUnitTests {
+    static let analyze = "/usr/bin/systemd-analyze"
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed (apt-get install systemd)"))
+    func theShippedUnitsVerify() throws {
+        let source = CLI.repository.appendingPathComponent("config/systemd")
+        let units = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".service") || $0.hasSuffix(".timer") }.sorted()
+        #expect(units == ["zephir-models-daemon.service", "zephir-models-sync.service", "zephir-models-sync.timer"])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zm-units-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        for unit in units {
+            let text = try String(contentsOf: source.appendingPathComponent(unit), encoding: .utf8)
+                .replacingOccurrences(of: "/usr/local/bin/zephir-models", with: CLI.executable.path)
+            try Data(text.utf8).write(to: folder.appendingPathComponent(unit))
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.analyze)
+        process.arguments = ["verify"] + units.map { folder.appendingPathComponent($0).path }
+        process.currentDirectoryURL = folder
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(!output.contains(".service:") && !output.contains(".timer:"), "\(output)")
+    }
+}
