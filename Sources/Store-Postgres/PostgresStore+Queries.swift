@@ -164,8 +164,8 @@ extension PostgresStore {
         let logger = self.logger
         try await writing("creating \(model.key)") { connection in
             // Serializes creations of one key: the check below then sees any concurrent one.
-            try await connection.query("SELECT pg_advisory_xact_lock(\(Self.lockKey("zephir-models local " + model.key.description)))",
-                                       logger: logger)
+            let lock = "zephir-models local " + model.key.description
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lock), 0))", logger: logger)
             let taken = try await connection.query("""
                 SELECT 1 FROM model WHERE release = \(model.release) AND name = \(model.name)
                 UNION ALL SELECT 1 FROM local_model WHERE release = \(model.release) AND name = \(model.name)

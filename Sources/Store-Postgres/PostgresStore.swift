@@ -29,8 +29,8 @@ public final class PostgresStore: ModelStore {
     let logger: Logger
     /// Runs the pool's background work until the store goes away.
     private let running: Task<Void, Never>
-    /// The advisory lock key of this database and schema's run lock.
-    let runLockKey: Int64
+    /// The name of this schema's run lock: its advisory lock key is `hashtextextended(name, 0)`.
+    let runLockName: String
 
     /// Opens the store a configuration names; connects lazily (``migrate()`` is the first contact).
     /// - Throws: ``StoreError/unreachable(_:)`` when the URL is invalid.
@@ -44,7 +44,7 @@ public final class PostgresStore: ModelStore {
     public init(location: PostgresLocation, password: String?) throws {
         self.location = location
         self.logger = Logger(label: "zephir-models.postgres")
-        self.runLockKey = Self.lockKey("zephir-models run " + location.schemaName)
+        self.runLockName = "zephir-models run " + location.schemaName
 
         var parameters = [("client_encoding", "UTF8"), ("application_name", location.applicationName)]
         if let schema = location.schema { parameters.append(("search_path", schema)) }
@@ -91,8 +91,8 @@ public final class PostgresStore: ModelStore {
     public func migrate() async throws {
         try await withConnection("migrating the schema") { connection in
             try await self.transaction(on: connection) { connection in
-                let key = Self.lockKey("zephir-models migrate " + self.location.schemaName)
-                try await connection.query("SELECT pg_advisory_xact_lock(\(key))", logger: self.logger)
+                let lock = "zephir-models migrate " + self.location.schemaName
+                try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(lock), 0))", logger: self.logger)
                 if let schema = self.location.schema {
                     let exists = try await connection.query("SELECT 1 FROM pg_namespace WHERE nspname = \(schema)", logger: self.logger)
                         .collect().isEmpty == false
@@ -126,6 +126,19 @@ public final class PostgresStore: ModelStore {
         }
     }
 
+    /// Runs `sql` on a new connection, its rows' columns as text (cast non-text columns in `sql`).
+    /// For tests and diagnostics.
+    func rows(_ sql: String) async throws -> [[String?]] {
+        let logger = self.logger
+        return try await withConnection("running \(sql)") { connection in
+            var rows: [[String?]] = []
+            for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger) {
+                rows.append(try row.map { try $0.decode(String?.self) })
+            }
+            return rows
+        }
+    }
+
     // MARK: - Run lock
 
     /// The connection holding a run lock, for the commits of the run.
@@ -136,7 +149,8 @@ public final class PostgresStore: ModelStore {
 
     @TaskLocal private static var heldLock: HeldLock?
 
-    /// Runs `body` holding the run lock of this database (and schema): `pg_try_advisory_lock`
+    /// Runs `body` holding the run lock of this database and schema: `pg_try_advisory_lock` of
+    /// `hashtextextended('zephir-models run SCHEMA', 0)` (SCHEMA `public` unless the URL names one)
     /// on a connection of its own, polled every 50 ms until `timeout`; closing that connection
     /// at the end releases it, whatever happens. ``commit(_:)`` calls made by `body` go through
     /// that connection, so a run whose lock is lost cannot commit.
@@ -161,7 +175,7 @@ public final class PostgresStore: ModelStore {
         while true {
             let acquired: Bool
             do {
-                acquired = try await connection.query("SELECT pg_try_advisory_lock(\(runLockKey))", logger: logger).decode(Bool.self)
+                acquired = try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(runLockName), 0))", logger: logger).decode(Bool.self)
                     .reduce(false) { $0 || $1 }
             } catch {
                 throw storeError(error, doing: "taking the run lock")
@@ -170,16 +184,6 @@ public final class PostgresStore: ModelStore {
             if clock.now >= deadline { throw StoreError.locked(location.description) }
             try await Task.sleep(for: min(.milliseconds(50), deadline - clock.now))
         }
-    }
-
-    /// FNV-1a of `text`: a stable advisory lock key.
-    static func lockKey(_ text: String) -> Int64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
-        return Int64(bitPattern: hash)
     }
 
     // MARK: - Access

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import ZephirCore
 
 /// Runs the built `zephir-models` executable as an operator would.
@@ -62,19 +65,95 @@ struct CLI {
     }
 }
 
+/// The database the end-to-end scenarios sync into: SQLite (`state.db` in each workspace), or,
+/// when `ZEPHIR_TEST_POSTGRES_URL=postgres://USER@HOST:PORT/DB` names a server, a schema of
+/// that database per workspace. `ZEPHIR_TEST_E2E_STORE=sqlite` forces SQLite even then.
+enum E2EDatabase {
+    case sqlite
+    case postgres(server: String)
+
+    static let current: E2EDatabase = {
+        let environment = ProcessInfo.processInfo.environment
+        guard let server = environment["ZEPHIR_TEST_POSTGRES_URL"], !server.isEmpty, environment["ZEPHIR_TEST_E2E_STORE"] != "sqlite" else {
+            return .sqlite
+        }
+        return .postgres(server: server)
+    }()
+}
+
 /// A scratch folder for one scenario: publishers' keys and bundles, a config, a database.
 final class Workspace: @unchecked Sendable {
     let root: URL
     let cli: CLI
     var keys: [String: PrivateKey] = [:]
+    /// The `database:` of the workspace's configuration.
+    let database: String
+    /// The PostgreSQL schema of the workspace, dropped with it.
+    private let schema: (server: String, name: String)?
 
     init() {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("zm-e2e-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         cli = CLI(directory: root)
+        switch E2EDatabase.current {
+        case .sqlite:
+            database = "sqlite:state.db"
+            schema = nil
+        case .postgres(let server):
+            let name = "zm_e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            database = server + (server.contains("?") ? "&" : "?") + "schema=" + name
+            schema = (server, name)
+        }
     }
 
-    deinit { try? FileManager.default.removeItem(at: root) }
+    deinit {
+        try? FileManager.default.removeItem(at: root)
+        if let schema { _ = try? Self.psql(schema.server, "DROP SCHEMA IF EXISTS \(schema.name) CASCADE") }
+    }
+
+    /// Runs `psql` (PostgreSQL's client, installed with the server) on `server`; its exit status.
+    @discardableResult
+    static func psql(_ server: String, _ commands: String...) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server] + commands.flatMap { ["-c", $0] }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Takes the run lock of the workspace's database as another run would, until `release()`:
+    /// `flock(2)` on `state.db.lock`, or the PostgreSQL advisory lock from a `psql` session.
+    func holdRunLock() throws -> RunLockHolder {
+        guard let schema else {
+            let fd = open(file("state.db.lock").path, O_RDWR | O_CREAT, 0o644)
+            guard fd >= 0, flock(fd, LOCK_EX | LOCK_NB) == 0 else { throw RunLockHolder.NotTaken() }
+            return RunLockHolder { flock(fd, LOCK_UN); close(fd) }
+        }
+        // psql reads its commands from a pipe and keeps the session (and the lock) until the pipe closes.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", schema.server]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let lock = "zephir-models run \(schema.name)"
+        input.fileHandleForWriting.write(Data("SELECT pg_advisory_lock(hashtextextended('\(lock)', 0));\n\\echo locked\n".utf8))
+        var seen = ""
+        while !seen.contains("locked") {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { throw RunLockHolder.NotTaken() }
+            seen += String(decoding: data, as: UTF8.self)
+        }
+        return RunLockHolder {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+    }
 
     func key(_ name: String) -> PrivateKey {
         if let key = keys[name] { return key }
@@ -114,8 +193,24 @@ final class Workspace: @unchecked Sendable {
 
     /// Writes `config.yml` with these source entries (YAML list items, already indented).
     func configure(_ sources: [String], extra: String = "") throws {
-        try write("config.yml", "database: sqlite:state.db\ncache: cache\nlock_timeout: 2s\n\(extra)sources:\n" + sources.joined())
+        let database = schema == nil ? self.database : "\"\(self.database)\""
+        try write("config.yml", "database: \(database)\ncache: cache\nlock_timeout: 2s\n\(extra)sources:\n" + sources.joined())
     }
+}
+
+/// The run lock held by ``Workspace/holdRunLock()``.
+final class RunLockHolder {
+    struct NotTaken: Error {}
+    private var action: (() -> Void)?
+
+    init(_ action: @escaping () -> Void) { self.action = action }
+
+    func release() {
+        action?()
+        action = nil
+    }
+
+    deinit { release() }
 }
 
 /// YAML entry of a source reading `bundles/NAME` from disk.

@@ -49,10 +49,9 @@ import Testing
         #expect(try w.sync().code == 0)
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"))
 
-        // Another run holds the lock: flock(2) on the database's lock file, from this process.
-        let holder = open(w.file("state.db.lock").path, O_RDWR | O_CREAT, 0o644)
-        #expect(holder >= 0 && flock(holder, LOCK_EX | LOCK_NB) == 0)
-        defer { close(holder) }
+        // Another run holds the lock (flock(2) on the SQLite lock file, or PostgreSQL's advisory lock).
+        let holder = try w.holdRunLock()
+        defer { holder.release() }
 
         let started = Date()
         let blocked = try w.zm(["sync"])
@@ -63,7 +62,7 @@ import Testing
         #expect((try w.model("2.7.1/amon")["variables"] as? [[String: Any]])?.contains {
             ($0["variable"] as? [String: Any])?["defaultValue"] as? String == "strict" } == false)
 
-        flock(holder, LOCK_UN)
+        holder.release()
         #expect(try w.sync().code == 0)
     }
 }
