@@ -152,6 +152,20 @@ final class WebhookReceiver: @unchecked Sendable {
         #expect(try String(contentsOf: w.file("notified.run"), encoding: .utf8) == "1\n")
     }
 
+    @Test func quietPrintsTheOutcomeAndNoProgressOutsideATerminal() throws {
+        let w = Workspace()
+        try w.publish("eole", version: 1, files: eoleTree())
+        try w.configure([fileSource("eole", priority: 100)])
+        let quiet = try w.zm(["sync", "--quiet"])
+        #expect(quiet.code == 0)
+        #expect(quiet.stdout == "run 1: applied, models +3 ~0 -0, 0 conflicts (0 errors)\n")
+        #expect(!quiet.stderr.contains("fetching"))
+        let verbose = try w.zm(["sync", "--verbose"])
+        #expect(verbose.code == 0 && verbose.stdout.contains("Done: nothing changed."))
+        #expect(!verbose.stderr.contains("\u{1B}[K"), "no progress line when stdout is not a terminal")
+        #expect(try w.zm(["sync", "--quiet", "--verbose"]).code == 64)
+    }
+
     @Test func theDaemonRetriesAFailingSourceThenStopsCleanlyOnSIGTERM() throws {
         let w = Workspace()
         _ = w.key("eole")

@@ -32,8 +32,10 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan and write nothing (the same as `plan`).")
     var dryRun = false
 
+    @OptionGroup var verbosity: Verbosity
+
     func run() async throws {
-        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun)
+        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun, verbosity: verbosity)
     }
 }
 
@@ -55,23 +57,48 @@ struct PlanCommand: AsyncParsableCommand {
     @Option(name: .customLong("source"), help: ArgumentHelp("Fetch only this source (repeatable).", valueName: "name"))
     var sources: [String] = []
 
+    @OptionGroup var verbosity: Verbosity
+
     func run() async throws {
-        try await SyncRunner.run(options: options, sources: sources, dryRun: true)
+        try await SyncRunner.run(options: options, sources: sources, dryRun: true, verbosity: verbosity)
     }
 }
 
 /// Runs the engine and prints its report; the exit code is the report's.
 enum SyncRunner {
-    static func run(options: CommonOptions, sources: [String], dryRun: Bool) async throws {
+    static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity) async throws {
         var exitCode: Int32 = 0
         try await ExitStatus.guarded {
             let (config, store) = try Bootstrap.open(options.config)
             let engine = try SyncEngine(config: config, registry: Bootstrap.sources, store: store)
-            let report = try await engine.run(.init(sources: sources, dryRun: dryRun))
-            if options.json { Terminal.json(report) } else { Terminal.print(SyncReportText.render(report)) }
+            let progress = ProgressLine.make(enabled: !options.json && !verbosity.quiet)
+            var callback: (@Sendable (SyncProgress) -> Void)?
+            if let progress { callback = { progress.update($0) } }
+            let report = try await engine.run(.init(sources: sources, dryRun: dryRun, progress: callback))
+            progress?.finish()
+            if options.json {
+                Terminal.json(report)
+            } else if verbosity.quiet {
+                Terminal.print(SyncReportText.quiet(report))
+            } else {
+                Terminal.print(SyncReportText.render(report, verbose: verbosity.verbose))
+            }
             if !dryRun { await Delivery.deliver(store: store, quiet: options.json) }
             exitCode = report.exitCode
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+}
+
+/// `--quiet` and `--verbose` of the commands that run a sync.
+struct Verbosity: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print only the outcome and the error conflicts; no progress.")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Print every change (not only the first 200 per source) and what each source downloaded.")
+    var verbose = false
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other: give one") }
     }
 }

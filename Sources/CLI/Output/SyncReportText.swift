@@ -6,7 +6,15 @@ import ZephirCore
 enum SyncReportText {
     static let changesShownPerSource = 200
 
-    static func render(_ report: SyncReport) -> String {
+    /// `--quiet`: the outcome in one line, then the error conflicts, if any.
+    static func quiet(_ report: SyncReport) -> String {
+        let errors = report.conflicts.filter { $0.severity == .error }
+        let outcome = "\(report.dryRun ? "plan" : "run \(report.run.map(String.init) ?? "-")"): \(report.status.rawValue), models +\(report.modelsAdded) ~\(report.modelsChanged) -\(report.modelsRemoved), \(report.conflicts.count) conflicts (\(errors.count) errors)"
+        return ([outcome] + ConflictText.lines(errors)).joined(separator: "\n")
+    }
+
+    static func render(_ report: SyncReport, verbose: Bool = false) -> String {
+        let shownPerSource = verbose ? Int.max : changesShownPerSource
         var lines: [String] = []
         lines.append(report.dryRun ? "Plan (dry run: nothing is written)" : "Sync" + (report.run.map { " run \($0)" } ?? ""))
         lines.append("")
@@ -15,7 +23,9 @@ enum SyncReportText {
         for attempt in report.sources {
             var text = "  " + pad(attempt.source, width) + "  " + pad(attempt.result.rawValue, 11)
             if let message = attempt.message { text += message } else if let version = attempt.version { text += "version \(version)" }
-            if attempt.filesFetched > 0 { text += " (\(attempt.filesFetched) files, \(ByteCount.text(attempt.bytesFetched)) fetched)" }
+            if attempt.filesFetched > 0 || (verbose && attempt.result == .updated) {
+                text += " (\(attempt.filesFetched) files, \(ByteCount.text(attempt.bytesFetched)) downloaded)"
+            }
             lines.append(text)
         }
 
@@ -32,14 +42,14 @@ enum SyncReportText {
             for source in bySource.keys.sorted() {
                 let changes = bySource[source]!
                 lines.append("  from \(source):")
-                for change in changes.prefix(changesShownPerSource) {
+                for change in changes.prefix(shownPerSource) {
                     let mark = change.action == .add ? "+" : change.action == .change ? "~" : "-"
                     var text = "    \(mark) \(change.entity.rawValue) \(change.subject)"
                     if change.action == .change, let previous = change.previousSource, previous != change.source { text += " (was from \(previous))" }
                     lines.append(text)
                 }
-                if changes.count > changesShownPerSource {
-                    lines.append("    … and \(changes.count - changesShownPerSource) more (`--json` lists every change)")
+                if changes.count > shownPerSource {
+                    lines.append("    … and \(changes.count - shownPerSource) more (`--verbose` or `--json` list every change)")
                 }
             }
         }

@@ -17,8 +17,12 @@ public struct SyncEngine: Sendable {
         public var now: Date
         /// How many sources are fetched at once.
         public var concurrency: Int
+        /// Called as the run goes (from any task): for a progress display.
+        public var progress: (@Sendable (SyncProgress) -> Void)?
 
-        public init(sources: [String] = [], dryRun: Bool = false, now: Date = Date(), concurrency: Int = 4) {
+        public init(sources: [String] = [], dryRun: Bool = false, now: Date = Date(), concurrency: Int = 4,
+                    progress: (@Sendable (SyncProgress) -> Void)? = nil) {
+            self.progress = progress
             self.sources = sources
             self.dryRun = dryRun
             self.now = now
@@ -75,7 +79,8 @@ public struct SyncEngine: Sendable {
                 toFetch.append(source)
             }
         }
-        fetched += await fetchAll(toFetch, installed: installed, states: states, now: options.now, concurrency: options.concurrency)
+        fetched += await fetchAll(toFetch, installed: installed, states: states, now: options.now, concurrency: options.concurrency,
+                                  progress: options.progress)
         fetched.sort { $0.config.priority > $1.config.priority }
 
         let attempts = fetched.map(\.attempt)
@@ -134,8 +139,12 @@ public struct SyncEngine: Sendable {
                 layers.append(try await StoredLayers.load(source, role: role, version: layer.version, from: store))
             }
         }
+        options.progress?(.resolving(layers: layers.count, models: layers.reduce(0) { $0 + $1.tree.modelCount }))
         let resolved = Resolver.resolve(layers)
         let plan = Planner.plan(resolved: resolved, current: current)
+        if !options.dryRun {
+            options.progress?(.applying(models: plan.changes.addModels.count + plan.changes.changeModels.count + plan.changes.removeModels.count))
+        }
         let conflicts = sourceConflicts + resolved.conflicts + plan.conflicts
         let newLayers = fetched.compactMap { f in f.snapshot.map { Self.layerRecord(f.config.name, $0, now: options.now) } }
         let status: RunRecord.Status = plan.changes.isEmpty && newLayers.isEmpty ? .unchanged : .applied
@@ -163,7 +172,7 @@ public struct SyncEngine: Sendable {
 
     /// Fetches sources concurrently, at most `concurrency` at a time.
     private func fetchAll(_ sources: [SourceConfig], installed: [String: InstalledSource], states: [String: SourceState], now: Date,
-                          concurrency: Int) async -> [Fetched] {
+                          concurrency: Int, progress: (@Sendable (SyncProgress) -> Void)?) async -> [Fetched] {
         await withTaskGroup(of: Fetched.self) { group in
             var results: [Fetched] = []
             var pending = sources[...]
@@ -172,8 +181,11 @@ public struct SyncEngine: Sendable {
                 let layer = installed[source.name]
                 let floor = [states[source.name]?.versionFloor, layer?.version].compactMap { $0 }.max()
                 group.addTask {
+                    progress?(.fetching(source: source.name))
                     let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew)
-                    return Self.describe(outcome, source: source, installed: layer)
+                    let result = Self.describe(outcome, source: source, installed: layer)
+                    progress?(.fetched(result.attempt))
+                    return result
                 }
             }
             for _ in 0..<max(1, concurrency) { start(&group) }
@@ -237,4 +249,14 @@ public struct SyncEngine: Sendable {
         }
         return SHA256Digest.hex(Data(lines.joined(separator: "\n").utf8))
     }
+}
+
+/// What a run is doing, for a progress display on a terminal.
+public enum SyncProgress: Sendable {
+    /// The source's index is being fetched and checked (then its files, if it changed).
+    case fetching(source: String)
+    /// The source is done: how it fared, with the files and bytes it downloaded.
+    case fetched(SourceAttempt)
+    case resolving(layers: Int, models: Int)
+    case applying(models: Int)
 }
