@@ -59,7 +59,7 @@ public final class HTTPTransport: BundleTransport {
             do {
                 response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(options.requestTimeout.components.seconds)))
             } catch {
-                throw .network(url: url, reason: Self.describe(error))
+                throw timeout(error, url: url) ?? .network(url: url, reason: Self.describe(error))
             }
             switch response.status.code {
             case 200:
@@ -98,9 +98,19 @@ public final class HTTPTransport: BundleTransport {
                 data.append(contentsOf: chunk.readableBytesView)
             }
         } catch {
-            throw .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
+            throw timeout(error, url: url) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
         }
         return data
+    }
+
+    /// The client's own timeouts, reported like the request deadline (whichever fires first).
+    private func timeout(_ error: Error, url: String) -> FetchError? {
+        guard let error = error as? HTTPClientError else { return nil }
+        switch error {
+        case .deadlineExceeded: return .timeout(url: url, seconds: Int(options.requestTimeout.components.seconds))
+        case .readTimeout, .connectTimeout: return .timeout(url: url, seconds: Int(options.connectTimeout.components.seconds))
+        default: return nil
+        }
     }
 
     private static func describe(_ error: Error) -> String {

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+@testable import ZephirCore
+
+/// A server that fails on demand: each fault makes the source unavailable (`FetchError`, its
+/// last good layer kept) or, when the bytes themselves are wrong, rejected (`TrustError`), and
+/// always within the configured timeouts.
+@Suite struct NetworkFaultTests {
+    enum Expect: Sendable, Equatable {
+        case accepted
+        case rejected(String)
+        case unavailable(String)
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var mode: MisbehavingServer.Mode
+        var on: String
+        var expect: Expect
+        var testDescription: String { "\(mode.rawValue) on \(on)" }
+    }
+
+    static let cases: [Case] = [
+        Case(mode: .ok, on: "any", expect: .accepted),
+        Case(mode: .redirectOnce, on: "any", expect: .accepted),
+        Case(mode: .reset, on: "index", expect: .unavailable("network")),
+        Case(mode: .reset, on: "tree", expect: .unavailable("network")),
+        Case(mode: .truncate, on: "index", expect: .unavailable("network")),
+        Case(mode: .truncate, on: "tree", expect: .unavailable("network")),
+        Case(mode: .truncateUnframed, on: "index", expect: .rejected("malformed-envelope")),
+        Case(mode: .truncateUnframed, on: "tree", expect: .rejected("size-mismatch")),
+        Case(mode: .drip, on: "index", expect: .unavailable("timeout")),
+        Case(mode: .drip, on: "tree", expect: .unavailable("timeout")),
+        Case(mode: .stall, on: "index", expect: .unavailable("timeout")),
+        Case(mode: .endless, on: "index", expect: .rejected("too-large")),
+        Case(mode: .endless, on: "tree", expect: .rejected("size-mismatch")),
+        Case(mode: .endlessDeclared, on: "index", expect: .rejected("too-large")),
+        Case(mode: .endlessDeclared, on: "tree", expect: .rejected("size-mismatch")),
+        Case(mode: .notFound, on: "index", expect: .unavailable("not-found")),
+        Case(mode: .notFound, on: "tree", expect: .unavailable("not-found")),
+        Case(mode: .serverError, on: "index", expect: .unavailable("http-500")),
+        Case(mode: .unavailable, on: "index", expect: .unavailable("http-503")),
+        Case(mode: .unavailable, on: "tree", expect: .unavailable("http-503")),
+        Case(mode: .loop, on: "index", expect: .unavailable("too-many-redirects")),
+        Case(mode: .pingPong, on: "tree", expect: .unavailable("too-many-redirects")),
+        Case(mode: .toHTTPS, on: "index", expect: .unavailable("redirect-not-allowed")),
+        Case(mode: .toFile, on: "tree", expect: .unavailable("redirect-not-allowed")),
+        Case(mode: .lengthShort, on: "index", expect: .rejected("malformed-envelope")),
+        Case(mode: .lengthShort, on: "tree", expect: .rejected("size-mismatch")),
+        Case(mode: .lengthLong, on: "tree", expect: .rejected("size-mismatch")),
+        Case(mode: .garbage, on: "index", expect: .unavailable("network")),
+    ]
+
+    /// Short timeouts, so that a slow drip or a stall ends the fetch quickly.
+    static let options = TransportOptions(connectTimeout: .seconds(2), requestTimeout: .seconds(2), maxRedirects: 5)
+
+    static func kind(_ error: FetchError) -> String {
+        switch error {
+        case .notFound: return "not-found"
+        case .httpStatus(_, let status): return "http-\(status)"
+        case .network: return "network"
+        case .timeout: return "timeout"
+        case .tooManyRedirects: return "too-many-redirects"
+        case .redirectNotAllowed: return "redirect-not-allowed"
+        case .unsupportedURL: return "unsupported-url"
+        }
+    }
+
+    static func observed(_ outcome: SourceFetcher.Outcome) -> Expect {
+        switch outcome {
+        case .updated, .unchanged: return .accepted
+        case .rejected(let e): return .rejected(e.reason)
+        case .unavailable(let e): return .unavailable(kind(e))
+        }
+    }
+
+    /// One server for the suite (the mode is in each URL), serving a bundle whose files are
+    /// large enough that half of one is a real partial body. It exits with the test process.
+    static let server: MisbehavingServer = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zm-faults-\(UUID().uuidString)")
+        var bundle = ForgedBundle()
+        bundle.tree[AttackTests.amon]! += Array(String(repeating: "# padding\n", count: 2_000).utf8)
+        try! bundle.write(to: folder.appendingPathComponent("bundle"))
+        return try! MisbehavingServer(serving: folder.appendingPathComponent("bundle"))
+    }()
+
+    @Test(arguments: cases)
+    func aNetworkFaultIsUnavailableOrRejectedInBoundedTime(_ c: Case) async throws {
+        let scratch = Scratch()
+        scratch.seal()
+        let url = Self.server.url(c.mode, on: c.on)
+        let start = ContinuousClock.now
+        let outcome = try await Bounded.run(c.testDescription, seconds: 15) {
+            await FetchRun().run(try! HTTPTransport(base: url, options: Self.options), scratch: scratch)
+        }
+        #expect(Self.observed(outcome) == c.expect, "\(c.testDescription): \(outcome.summary)")
+        #expect(ContinuousClock.now - start < .seconds(8), "\(c.testDescription) took \(ContinuousClock.now - start)")
+        scratch.audit()
+    }
+
+    @Test func aRefusedConnectionIsUnavailable() async throws {
+        // A port that was just free: nothing listens there.
+        let scratch = Scratch()
+        let server = try MisbehavingServer(serving: scratch.bundle)
+        let port = server.port
+        server.stop()
+        let outcome = try await Bounded.run("refused", seconds: 15) {
+            await FetchRun().run(try! HTTPTransport(base: "http://127.0.0.1:\(port)/ok~any/", options: Self.options), scratch: scratch)
+        }
+        // The client retries a refused connection until its connect timeout: network or timeout.
+        #expect([.unavailable("network"), .unavailable("timeout")].contains(Self.observed(outcome)), "\(outcome.summary)")
+    }
+}
