@@ -69,7 +69,8 @@ let package = Package(
         // The benchmark of docs/performance.md: its own executable, run in release mode.
         .executableTarget(
             name: "ZephirBench",
-            dependencies: ["ZephirCore", "FakeSource", "SQLiteStore", "EOLESource"],
+            dependencies: ["ZephirCore", "FakeSource", "SQLiteStore", "EOLESource", "CLibYAML",
+                           .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Sources/Benchmark"
         ),
         .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore", "PostgresStore"], path: "Tests/StoreTests"),

@@ -2,6 +2,11 @@
 public enum NetworkSyntax {
     /// Parses a dotted-quad IPv4 address into its 32 bits.
     public static func ipv4Bits(_ text: String) -> UInt32? {
+        if let ascii = ASCIISyntax(text) { return ascii.ipv4Bits() }
+        return ipv4BitsOfUnicode(text)
+    }
+
+    static func ipv4BitsOfUnicode(_ text: String) -> UInt32? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
         var bits: UInt32 = 0
@@ -16,6 +21,11 @@ public enum NetworkSyntax {
     public static func isIPv4(_ text: String) -> Bool { ipv4Bits(text) != nil }
 
     public static func isIPv6(_ text: String) -> Bool {
+        if let ascii = ASCIISyntax(text) { return ascii.isIPv6() }
+        return isIPv6OfUnicode(text)
+    }
+
+    static func isIPv6OfUnicode(_ text: String) -> Bool {
         var body = Substring(text)
         var groupsNeeded = 8
         if let lastColon = body.lastIndex(of: ":"), body[body.index(after: lastColon)...].contains(".") {
@@ -46,6 +56,11 @@ public enum NetworkSyntax {
 
     /// An IPv4 or IPv6 network in CIDR form with no host bits set (`192.168.0.0/24`).
     public static func isNetwork(_ text: String) -> Bool {
+        if let ascii = ASCIISyntax(text) { return ascii.isNetwork() }
+        return isNetworkOfUnicode(text)
+    }
+
+    static func isNetworkOfUnicode(_ text: String) -> Bool {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), let prefix = Int(parts[1]),
               !(parts[1].count > 1 && parts[1].first == "0") else { return false }
@@ -61,6 +76,11 @@ public enum NetworkSyntax {
     /// A DNS name of at least two labels, each 1–63 letters, digits or hyphens, not starting or
     /// ending with a hyphen; the top-level label is not all digits.
     public static func isDomain(_ text: String) -> Bool {
+        if let ascii = ASCIISyntax(text) { return ascii.isDomain() }
+        return isDomainOfUnicode(text)
+    }
+
+    static func isDomainOfUnicode(_ text: String) -> Bool {
         guard text.utf8.count <= 253 else { return false }
         let labels = text.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2 else { return false }

@@ -3,42 +3,45 @@
 struct MappingReader {
     let file: String
     let mark: YAMLMark
-    private let values: [String: (key: YAMLScalar, value: YAMLNode)]
+    /// The pairs in file order; keys are unique (``YAMLReader`` refuses duplicates) and few, so a
+    /// linear search beats hashing.
+    private let pairs: [(key: YAMLScalar, value: YAMLNode)]
 
-    init(_ node: YAMLNode, file: String, allowed: [String], context: String? = nil) throws(TreeError) {
+    init(_ node: YAMLNode, file: String, allowed: [String], context: @autoclosure () -> String? = nil) throws(TreeError) {
         guard case .mapping(let pairs, let mark) = node else {
-            if let context {
+            if let context = context() {
                 throw TreeError(file: file, line: node.mark.line, .wrongType(key: context, expected: "a mapping", found: node.kindDescription))
             }
             throw TreeError(file: file, line: node.mark.line, .notAMapping(found: node.kindDescription))
         }
         self.file = file
         self.mark = mark
-        var values: [String: (key: YAMLScalar, value: YAMLNode)] = [:]
-        values.reserveCapacity(pairs.count)
-        for pair in pairs {
-            guard allowed.contains(pair.key.text) else {
-                throw TreeError(file: file, line: pair.key.mark.line, .unknownKey(pair.key.text, allowed: allowed))
-            }
-            values[pair.key.text] = pair
+        for i in pairs.indices {
+            let key = pairs[i].key
+            guard allowed.contains(key.text) else { throw TreeError(file: file, line: key.mark.line, .unknownKey(key.text, allowed: allowed)) }
         }
-        self.values = values
+        self.pairs = pairs
     }
 
-    func has(_ key: String) -> Bool { values[key] != nil }
+    private func index(_ key: String) -> Int? {
+        for i in pairs.indices where pairs[i].key.text == key { return i }
+        return nil
+    }
 
-    func node(_ key: String) -> YAMLNode? { values[key]?.value }
+    func has(_ key: String) -> Bool { index(key) != nil }
 
-    func line(_ key: String) -> Int { values[key]?.key.mark.line ?? mark.line }
+    func node(_ key: String) -> YAMLNode? { index(key).map { pairs[$0].value } }
+
+    func line(_ key: String) -> Int { index(key).map { pairs[$0].key.mark.line } ?? mark.line }
 
     /// A required scalar read as text (a name, a label): null, booleans, lists and mappings are refused.
     func text(_ key: String) throws(TreeError) -> String {
-        guard let node = values[key]?.value else { throw TreeError(file: file, line: mark.line, .missingKey(key)) }
+        guard let node = node(key) else { throw TreeError(file: file, line: mark.line, .missingKey(key)) }
         return try Self.text(node, key: key, file: file)
     }
 
     func optionalText(_ key: String) throws(TreeError) -> String? {
-        guard let node = values[key]?.value else { return nil }
+        guard let node = node(key) else { return nil }
         return try Self.text(node, key: key, file: file)
     }
 
@@ -55,7 +58,7 @@ struct MappingReader {
     }
 
     func optionalBool(_ key: String) throws(TreeError) -> Bool? {
-        guard let node = values[key]?.value else { return nil }
+        guard let node = node(key) else { return nil }
         guard case .scalar(let s) = node, s.isPlain, case .bool(let b) = PlainScalar.resolve(s.text) else {
             throw TreeError(file: file, line: node.mark.line, .wrongType(key: key, expected: "true or false", found: node.kindDescription))
         }
@@ -75,7 +78,7 @@ struct MappingReader {
 
     /// An optional list of scalars, as text, with the line of each.
     func textList(_ key: String) throws(TreeError) -> [(String, Int)] {
-        guard let node = values[key]?.value else { return [] }
+        guard let node = node(key) else { return [] }
         guard case .sequence(let items, _) = node else {
             if case .scalar(let s) = node, s.isPlain, PlainScalar.resolve(s.text) == .null { return [] }
             throw TreeError(file: file, line: node.mark.line, .wrongType(key: key, expected: "a list", found: node.kindDescription))

@@ -21,7 +21,7 @@ public struct TreeFileDecoder: Sendable {
         }
         switch location {
         case .version(let expected):
-            let m = try MappingReader(root, file: path, allowed: ["name", "label", "end_of_support"])
+            let m = try MappingReader(root, file: path, allowed: Keys.version)
             let name = try checkedName(m, expected: expected)
             let end = try m.optionalText("end_of_support")
             if let end, !DateSyntax.isDate(end) {
@@ -29,7 +29,7 @@ public struct TreeFileDecoder: Sendable {
             }
             return .version(Version(name: name, label: try m.text("label"), endOfSupport: end))
         case .release(let expected):
-            let m = try MappingReader(root, file: path, allowed: ["name", "version", "status", "date"])
+            let m = try MappingReader(root, file: path, allowed: Keys.release)
             let name = try checkedName(m, expected: expected)
             let statusText = try m.text("status")
             guard let status = Release.Status(rawValue: statusText) else {
@@ -42,14 +42,14 @@ public struct TreeFileDecoder: Sendable {
             }
             return .release(Release(name: name, version: try m.name("version"), status: status, date: date))
         case .service(let release, let expected):
-            let m = try MappingReader(root, file: path, allowed: ["name", "description", "packages", "depends"])
+            let m = try MappingReader(root, file: path, allowed: Keys.service)
             let name = try checkedName(m, expected: expected)
             let packages = try m.textList("packages").map(\.0)
             let depends = try m.nameList("depends")
             return .service(release: release, ApplicationService(
                 name: name, description: try m.optionalText("description") ?? "", packages: packages, depends: depends))
         case .model(let release, let expected):
-            let m = try MappingReader(root, file: path, allowed: ["name", "description", "parent", "services", "variables"])
+            let m = try MappingReader(root, file: path, allowed: Keys.model)
             let name = try checkedName(m, expected: expected)
             let parent = try m.optionalName("parent")
             if parent == name {
@@ -60,6 +60,15 @@ public struct TreeFileDecoder: Sendable {
                 services: try m.nameList("services"), variables: try variables(m.node("variables"), file: path))
             return .model(release: release, model)
         }
+    }
+
+    /// The keys each kind of mapping allows, made once.
+    private enum Keys {
+        static let version = ["name", "label", "end_of_support"]
+        static let release = ["name", "version", "status", "date"]
+        static let service = ["name", "description", "packages", "depends"]
+        static let model = ["name", "description", "parent", "services", "variables"]
+        static let variable = ["type", "default", "mandatory", "description", "choices"]
     }
 
     private func checkedName(_ m: MappingReader, expected: String) throws(TreeError) -> String {
@@ -86,7 +95,7 @@ public struct TreeFileDecoder: Sendable {
     }
 
     private func variable(named name: String, _ node: YAMLNode, file: String) throws(TreeError) -> Variable {
-        let m = try MappingReader(node, file: file, allowed: ["type", "default", "mandatory", "description", "choices"], context: "variables.\(name)")
+        let m = try MappingReader(node, file: file, allowed: Keys.variable, context: "variables.\(name)")
         let typeText = try m.text("type")
         guard let type = VariableType(rawValue: typeText) else {
             let all = VariableType.allCases.map(\.rawValue).joined(separator: ", ")

@@ -16,7 +16,7 @@ public struct YAMLScalar: Sendable, Hashable {
 /// A node of a YAML document, built by ``YAMLReader`` under strict limits.
 ///
 /// Mappings keep their keys in file order; keys are always scalars and never repeat.
-public indirect enum YAMLNode: Sendable {
+public enum YAMLNode: Sendable {
     case scalar(YAMLScalar)
     case sequence([YAMLNode], YAMLMark)
     case mapping([(key: YAMLScalar, value: YAMLNode)], YAMLMark)
@@ -55,6 +55,8 @@ public enum PlainScalar: Sendable, Equatable {
     case string
 
     public static func resolve(_ text: String) -> PlainScalar {
+        // Most scalars are words: only these first bytes can start a null, a boolean or a number.
+        if let first = text.utf8.first, !Self.mayStartNonString(first) { return .string }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
@@ -77,5 +79,15 @@ public enum PlainScalar: Sendable, Equatable {
         if text.hasPrefix("0o"), let value = Int(text.dropFirst(2), radix: 8) { return .int(value) }
         if Double(text) != nil || [".inf", "-.inf", "+.inf", ".nan", ".Inf", ".NaN"].contains(text) { return .float }
         return .string
+    }
+
+    private static func mayStartNonString(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
+             UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
+            return true
+        default:
+            return false
+        }
     }
 }

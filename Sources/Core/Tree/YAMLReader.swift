@@ -41,10 +41,31 @@ public struct YAMLReader: Sendable {
             let mark: YAMLMark
             var items: [YAMLNode] = []
             var pairs: [(key: YAMLScalar, value: YAMLNode)] = []
+            /// The text of every key in `pairs`, for duplicate checks without copying pairs.
+            var keys: [String] = []
             var pendingKey: YAMLScalar?
-            var seen: [String: YAMLMark] = [:]
+            /// The keys seen so far, by text: built only once a mapping outgrows a linear search.
+            var seen: [String: YAMLMark]?
             init(isMapping: Bool, mark: YAMLMark) { self.isMapping = isMapping; self.mark = mark }
             var node: YAMLNode { isMapping ? .mapping(pairs, mark) : .sequence(items, mark) }
+
+            /// Where `key` was first seen in this mapping, if it was; remembers it otherwise.
+            func firstMark(of key: YAMLScalar) -> YAMLMark? {
+                if seen == nil {
+                    if keys.count < Self.linearSearchLimit {
+                        for i in keys.indices where keys[i] == key.text { return pairs[i].key.mark }
+                        return nil
+                    }
+                    var index = [String: YAMLMark](minimumCapacity: keys.count * 2)
+                    for i in keys.indices { index[keys[i]] = pairs[i].key.mark }
+                    seen = index
+                }
+                if let first = seen![key.text] { return first }
+                seen![key.text] = key.mark
+                return nil
+            }
+
+            static let linearSearchLimit = 12
         }
         private var stack: [Frame] = []
 
@@ -72,7 +93,12 @@ public struct YAMLReader: Sendable {
                     if data.anchor != nil { throw .aliasNotAllowed(at: mark) }
                     if let tag = data.tag { throw .tagNotAllowed(String(cString: tag), at: mark) }
                     guard data.length <= limits.maxScalarBytes else { throw .scalarTooLarge(limit: limits.maxScalarBytes, at: mark) }
-                    let text = String(decoding: UnsafeBufferPointer(start: data.value, count: data.length), as: UTF8.self)
+                    // libyaml has checked the UTF-8 already; this copies it into a native string.
+                    let text = String(unsafeUninitializedCapacity: data.length) { buffer in
+                        guard let value = data.value, data.length > 0 else { return 0 }
+                        _ = buffer.initialize(from: UnsafeBufferPointer(start: value, count: data.length))
+                        return data.length
+                    }
                     let scalar = YAMLScalar(text: text, isPlain: data.style == YAML_PLAIN_SCALAR_STYLE, mark: mark)
                     try add(.scalar(scalar), root: &root, keyCandidate: scalar)
                 case YAML_SEQUENCE_START_EVENT:
@@ -107,12 +133,12 @@ public struct YAMLReader: Sendable {
             guard top.isMapping else { top.items.append(node); return }
             if let key = top.pendingKey {
                 top.pairs.append((key: key, value: node))
+                top.keys.append(key.text)
                 top.pendingKey = nil
                 return
             }
             guard let key = keyCandidate else { throw .nonScalarKey(at: node.mark) }
-            if let first = top.seen[key.text] { throw .duplicateKey(key.text, at: key.mark, first: first) }
-            top.seen[key.text] = key.mark
+            if let first = top.firstMark(of: key) { throw .duplicateKey(key.text, at: key.mark, first: first) }
             top.pendingKey = key
         }
 

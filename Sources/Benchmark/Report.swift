@@ -1,0 +1,96 @@
+import Foundation
+
+/// Every measurement of one size.
+struct SizeResult {
+    var size: BenchOptions.Size
+    var largestFile: Int
+    /// Peak RSS of `zephir-models --version`: the runtime alone.
+    var idleRSS: Int
+    var rows = 0
+    var bytes = 0
+    var files = 0
+    var cold: [ChildProcess.Outcome] = []
+    var unchanged: [ChildProcess.Outcome] = []
+    var oneModel: [ChildProcess.Outcome] = []
+    var peer: [ChildProcess.Outcome] = []
+    var floorScan: [Double] = []
+    var floorInsert: [Double] = []
+
+    var floor: [Double] { zip(floorScan, floorInsert).map { $0 + $1 } }
+
+    /// What the memory target allows: the runtime, twice the largest file, and 4 KiB of
+    /// metadata per model (its key, parent, services, file digest and stamps).
+    var memoryBudget: Int { idleRSS + 2 * largestFile + 4096 * size.models }
+}
+
+enum Report {
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        guard !sorted.isEmpty else { return .nan }
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+
+    static func time(_ seconds: Double) -> String {
+        seconds < 1 ? String(format: "%.0f ms", seconds * 1000) : String(format: "%.2f s", seconds)
+    }
+
+    static func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
+
+    static func render(_ results: [SizeResult], options: BenchOptions) -> String {
+        var lines: [String] = []
+        lines.append("## zephir-models-bench")
+        lines.append("")
+        lines.append("Machine: \(Machine.describe())")
+        lines.append("")
+        lines.append("| size (models × variables) | operation | median time | peak RSS | peer ÷ this | this ÷ floor | % of cold sync |")
+        lines.append("|---|---|---:|---:|---:|---:|---:|")
+        for r in results {
+            let cold = median(r.cold.map(\.seconds)), peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
+            let label = "\(r.size) (\(r.files) files, \(mib(r.bytes)), \(r.rows) rows)"
+            func row(_ name: String, _ outcomes: [ChildProcess.Outcome]) -> String {
+                let t = median(outcomes.map(\.seconds))
+                let rss = outcomes.map(\.peakRSS).max() ?? 0
+                return "| \(label) | \(name) | \(time(t)) | \(mib(rss)) | \(String(format: "%.1f×", peer / t)) | \(String(format: "%.2f×", t / floor)) | \(String(format: "%.1f %%", 100 * t / cold)) |"
+            }
+            lines.append(row("cold sync", r.cold))
+            lines.append(row("no-change sync", r.unchanged))
+            lines.append(row("one model changed", r.oneModel))
+            lines.append("| \(label) | peer (peer_loader.py) | \(time(peer)) | \(mib(r.peer.map(\.peakRSS).max() ?? 0)) | 1.0× | \(String(format: "%.2f×", peer / floor)) | |")
+            lines.append("| \(label) | floor (libyaml scan + one INSERT) | \(time(floor)) = \(time(median(r.floorScan))) + \(time(median(r.floorInsert))) | | | 1.00× | |")
+        }
+        lines.append("")
+        lines.append("Runs per size: " + results.map { "\($0.size): \($0.cold.count)" }.joined(separator: ", ") + ". Times are medians; peak RSS is the largest of the runs.")
+        lines.append("")
+        lines.append("### Targets")
+        lines.append("")
+        lines.append("| size | cold ≥ 5× faster than the peer | cold ≤ 2× the floor | no-change < 50 ms | one model < 5 % of cold | peak RSS < budget |")
+        lines.append("|---|---|---|---|---|---|")
+        for r in results {
+            let cold = median(r.cold.map(\.seconds)), peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
+            let unchanged = median(r.unchanged.map(\.seconds)), one = median(r.oneModel.map(\.seconds))
+            let rss = (r.cold + r.unchanged + r.oneModel).map(\.peakRSS).max() ?? 0
+            func mark(_ ok: Bool, _ text: String) -> String { (ok ? "✅ " : "❌ ") + text }
+            lines.append("| \(r.size) | \(mark(peer / cold >= 5, String(format: "%.1f×", peer / cold))) | \(mark(cold / floor <= 2, String(format: "%.2f×", cold / floor))) | "
+                + "\(mark(unchanged < 0.05, time(unchanged))) | \(mark(one / cold < 0.05, String(format: "%.1f %%", 100 * one / cold))) | "
+                + "\(mark(rss < r.memoryBudget, "\(mib(rss)) of \(mib(r.memoryBudget))")) |")
+        }
+        lines.append("")
+        lines.append("Memory budget = the runtime alone (`zephir-models --version`: \(mib(results.first?.idleRSS ?? 0))) + 2 × the largest file + 4 KiB per model. "
+            + "Largest files: " + results.map { "\($0.size): \(String(format: "%.0f KiB", Double($0.largestFile) / 1024))" }.joined(separator: ", ") + ".")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The machine, for the record.
+enum Machine {
+    static func describe() -> String {
+        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("model name") }?.split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"
+        let memory = (try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8))?.split(separator: "\n")
+            .first { $0.hasPrefix("MemTotal") }.flatMap { Int($0.split(separator: " ", omittingEmptySubsequences: true)[1]) }.map { String(format: "%.0f GiB", Double($0) / 1_048_576) } ?? "?"
+        var name = utsname()
+        uname(&name)
+        let kernel = withUnsafeBytes(of: &name.release) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) RAM, Linux \(kernel)"
+    }
+}
