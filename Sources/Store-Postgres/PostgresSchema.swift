@@ -12,7 +12,64 @@ enum PostgresSchema {
     }
 
     /// Every migration, in order.
-    static let migrations: [Migration] = [Migration(identifier: "v1", statements: v1)]
+    static let migrations: [Migration] = [
+        Migration(identifier: "v1", statements: v1),
+        Migration(identifier: "v2-layer-history-outbox", statements: v2),
+    ]
+
+    /// Layer history (for rollback) and the notification outbox, as in the SQLite store.
+    private static let v2 = [
+        """
+        CREATE TABLE layer_history (
+            run             BIGINT NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            source          TEXT NOT NULL,
+            removed         INTEGER NOT NULL DEFAULT 0,
+            version         BIGINT,
+            digest          TEXT,
+            expires         TEXT,
+            installed_at    TEXT,
+            envelope        BYTEA,
+            PRIMARY KEY (run, source)
+        )
+        """,
+        "CREATE INDEX layer_history_by_source ON layer_history (source, run)",
+        """
+        CREATE TABLE layer_history_file (
+            run             BIGINT NOT NULL,
+            source          TEXT NOT NULL,
+            path            TEXT NOT NULL,
+            sha256          TEXT NOT NULL REFERENCES blob (sha256),
+            size            BIGINT NOT NULL,
+            PRIMARY KEY (run, source, path),
+            FOREIGN KEY (run, source) REFERENCES layer_history (run, source) ON DELETE CASCADE
+        )
+        """,
+        "CREATE INDEX layer_history_file_by_sha256 ON layer_history_file (sha256)",
+        "CREATE TABLE history_start (run BIGINT NOT NULL)",
+        "INSERT INTO history_start (run) SELECT COALESCE(MAX(id), 0) FROM run",
+        """
+        INSERT INTO layer_history (run, source, version, digest, expires, installed_at, envelope)
+            SELECT (SELECT MAX(id) FROM run), source, version, digest, expires, installed_at, envelope FROM source_layer
+            WHERE EXISTS (SELECT 1 FROM run)
+        """,
+        """
+        INSERT INTO layer_history_file (run, source, path, sha256, size)
+            SELECT (SELECT MAX(id) FROM run), source, path, sha256, size FROM layer_file WHERE EXISTS (SELECT 1 FROM run)
+        """,
+        """
+        CREATE TABLE outbox (
+            id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            run             BIGINT NOT NULL REFERENCES run (id) ON DELETE CASCADE,
+            sink            TEXT NOT NULL,
+            payload         BYTEA NOT NULL,
+            attempts        INTEGER NOT NULL DEFAULT 0,
+            next_attempt    TEXT NOT NULL,
+            delivered_at    TEXT,
+            last_error      TEXT
+        )
+        """,
+        "CREATE INDEX outbox_pending ON outbox (delivered_at, next_attempt)",
+    ]
 
     /// The table recording applied migrations.
     static let migrationTable = """

@@ -39,9 +39,25 @@ private struct PostgresRunWriter {
             RETURNING id
             """, as: Int64.self) else { throw StoreError.corrupt("inserting a run returned no id") }
 
-        for layer in commit.layers { try await install(layer) }
-        if !commit.layers.isEmpty {
-            try await execute("DELETE FROM blob b WHERE NOT EXISTS (SELECT 1 FROM layer_file f WHERE f.sha256 = b.sha256)")
+        for layer in commit.layers { try await install(layer, run: runID) }
+        for source in commit.removeLayers {
+            try await execute("DELETE FROM source_layer WHERE source = \(source)")
+            try await execute("INSERT INTO layer_history (run, source, removed) VALUES (\(runID), \(source), 1)")
+        }
+        if !commit.layers.isEmpty || !commit.removeLayers.isEmpty {
+            try await execute("""
+                DELETE FROM blob b WHERE NOT EXISTS (SELECT 1 FROM layer_file f WHERE f.sha256 = b.sha256)
+                    AND NOT EXISTS (SELECT 1 FROM layer_history_file h WHERE h.sha256 = b.sha256)
+                """)
+        }
+        for source in commit.hold {
+            try await execute("INSERT INTO source_state (source, held) VALUES (\(source), 1) ON CONFLICT (source) DO UPDATE SET held = 1")
+        }
+        for message in commit.notifications {
+            try await execute("""
+                INSERT INTO outbox (run, sink, payload, next_attempt)
+                VALUES (\(runID), \(message.sink), \(ByteBuffer(bytes: message.payload)), \(run.finishedAt))
+                """)
         }
         try await applyChanges(commit.changes)
         for attempt in run.sources {
@@ -81,7 +97,7 @@ private struct PostgresRunWriter {
     }
 
     /// Replaces a source's layer; raises its version floor.
-    private func install(_ layer: LayerRecord) async throws {
+    private func install(_ layer: LayerRecord, run: Int64) async throws {
         let installed = layer.installed
         try await execute("DELETE FROM source_layer WHERE source = \(installed.name)")
         try await execute("""
@@ -120,6 +136,14 @@ private struct PostgresRunWriter {
                 }
             }
         }
+        try await execute("""
+            INSERT INTO layer_history (run, source, version, digest, expires, installed_at, envelope)
+            VALUES (\(run), \(installed.name), \(installed.version), \(installed.digest), \(installed.expires), \(installed.installedAt), \(layer.envelope))
+            """)
+        try await execute("""
+            INSERT INTO layer_history_file (run, source, path, sha256, size)
+            SELECT \(run), source, path, sha256, size FROM layer_file WHERE source = \(installed.name)
+            """)
         try await execute("""
             INSERT INTO source_state (source, held, version_floor) VALUES (\(installed.name), 0, \(installed.version))
             ON CONFLICT (source) DO UPDATE
