@@ -21,7 +21,8 @@ import Darwin
                     try await other.withRunLock(timeout: .milliseconds(300)) { "acquired" }
                 }
                 let waited = clock.now - start
-                #expect(waited >= .milliseconds(250) && waited < .seconds(3))
+                // Bounded, not exact: shared CI machines stall threads for seconds under load.
+                #expect(waited >= .milliseconds(250) && waited < .seconds(20))
                 guard case .locked? = error else {
                     Issue.record("expected locked, got \(String(describing: error))")
                     return "wrong error"
