@@ -276,7 +276,9 @@ public final class PostgresStore: ModelStore {
             switch error.code {
             case .authMechanismRequiresPassword:
                 return StoreError.unreachable("\(prefix): the server asks for a password and none was given; \(check)")
-            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .sslUnsupported,
+            case .sslUnsupported:
+                return StoreError.unreachable("\(prefix): the server does not accept TLS connections; write sslmode=disable or sslmode=prefer in the URL, or enable TLS on the server")
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown,
                  .failedToAddSSLHandler, .unsupportedAuthMechanism, .saslError, .poolClosed:
                 let reason = error.underlying.map { String(describing: $0) } ?? "\(error.code)"
                 return StoreError.unreachable("\(prefix): \(reason); \(check)")
