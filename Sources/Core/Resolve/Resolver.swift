@@ -181,7 +181,9 @@ public enum Resolver {
         var changed = true
         while changed {
             changed = false
-            for (key, service) in state.services {
+            // In key order, so that a cascade names the same cause whatever the layers' order.
+            for key in state.services.keys.sorted() {
+                guard let service = state.services[key] else { continue }
                 var missing: String?
                 if state.releases[key.release] == nil {
                     missing = "its release \(key.release) is not defined by any eole source"
@@ -198,7 +200,8 @@ public enum Resolver {
         changed = true
         while changed {
             changed = false
-            for (key, model) in state.models {
+            for key in state.models.keys.sorted() {
+                guard let model = state.models[key] else { continue }
                 var missing: String?
                 if state.releases[key.release] == nil {
                     missing = "its release \(key.release) is not defined by any eole source"
