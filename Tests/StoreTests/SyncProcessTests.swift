@@ -30,9 +30,14 @@ import Glibc
 
             // A new version with many more variables: its commit writes for a while.
             try SyncProcess.configure(folder, database: url, fake: "{seed: 2, version: 2, releases: 1, models: 250, variables: 400}")
+            let watch = try Watch(fixture, database: database)
             let sync = try SyncProcess.start(folder)
-            let inCommit = try await waitUntilCommitting(fixture, database: database, folder: folder, tag: tag, process: sync)
-            sync.kill()
+            // Watched from a thread of its own: the tests running alongside may hold every thread of the task pool.
+            let inCommit = await SyncProcess.onThread {
+                let seen = watch.until(sync) { watch.isCommitting(tag: tag) }
+                sync.kill()
+                return seen
+            }
             let killed = await sync.finish()
             try #require(inCommit, "the sync ended before its commit was seen: \(killed.code) \(killed.stderr)")
             #expect(killed.code == -1 || killed.signal == SIGKILL)
@@ -47,34 +52,6 @@ import Glibc
             #expect(applied.runs.count == 2 && applied.roots.count == 250)
             #expect(applied.roots.values.allSatisfy { $0.value.variables.count <= 400 })
         }
-    }
-
-    /// Polls until the sync is inside its commit transaction: its PostgreSQL session has a
-    /// transaction id (it wrote), or SQLite's write-ahead log grows (pages spilled before COMMIT).
-    private func waitUntilCommitting(_ fixture: StoreFixture, database: TestDatabase, folder: URL, tag: String,
-                                     process: SyncProcess) async throws -> Bool {
-        let deadline = ContinuousClock.now + .seconds(300)
-        switch fixture {
-        case .postgres:
-            let store = try #require(database.store as? PostgresStore)
-            while ContinuousClock.now < deadline, process.isRunning {
-                let writing = try await store.rows("""
-                    SELECT pid::text FROM pg_stat_activity
-                    WHERE application_name = '\(tag)' AND backend_xid IS NOT NULL AND state <> 'idle'
-                    """)
-                if !writing.isEmpty { return true }
-                try await Task.sleep(for: .milliseconds(5))
-            }
-        case .sqlite:
-            let path = String(database.url.dropFirst("sqlite:".count)) + "-wal"
-            func size() -> Int { ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0 }
-            let initial = size()
-            while ContinuousClock.now < deadline, process.isRunning {
-                if size() > initial + (4 << 20) { return true }
-                try await Task.sleep(for: .milliseconds(2))
-            }
-        }
-        return false
     }
 
     @Test(.enabled(if: SyncProcess.executableExists, SyncProcess.missing), arguments: StoreFixture.allCases)
@@ -111,27 +88,120 @@ import Glibc
             try SyncProcess.configure(slow, database: database.url, fake: "{seed: 4, releases: 1, models: 250, variables: 300}")
             try SyncProcess.configure(quick, database: database.url, fake: "{seed: 4, releases: 1, models: 250, variables: 300}",
                                       lockTimeout: "1s")
+            let watch = try Watch(fixture, database: database)
             let first = try SyncProcess.start(slow)
 
-            // Wait until the first run holds the lock: taking it ourselves then fails.
-            let other = try database.reopen()
-            var held = false
-            while !held, first.isRunning {
-                do {
-                    try await other.withRunLock(timeout: .zero) {}
-                    try await Task.sleep(for: .milliseconds(5))
-                } catch StoreError.locked {
-                    held = true
-                }
+            // Once the first run holds the lock (watched from a thread of its own), start the second.
+            let second: SyncProcess? = try await SyncProcess.onThread {
+                guard watch.until(first, watch.isLocked) else { return nil }
+                return try SyncProcess.start(quick)
             }
-            try #require(held, "the first sync ended before it was seen holding the lock")
-            let second = try await SyncProcess.start(quick).finish()
-            #expect(second.code == 3 && second.stderr.contains("lock"), "\(second.code): \(second.stderr)")
             let firstResult = await first.finish()
+            let secondResult = await second?.finish()
+            try #require(second != nil, "the first sync ended before it was seen holding the lock: \(firstResult.code) \(firstResult.stderr)")
+            #expect(secondResult?.code == 3 && secondResult?.stderr.contains("lock") == true,
+                    "\(String(describing: secondResult?.code)): \(secondResult?.stderr ?? "")")
             #expect(firstResult.code == 0, "\(firstResult.stderr)")
             let runs = try await database.store.runs(limit: 10)
             #expect(runs.count == 1 && runs.first?.modelsAdded == 250)
         }
+    }
+}
+
+/// Looks at a test database from outside the task pool, with blocking calls only: the file
+/// locks and the write-ahead log of SQLite, or the server's views through `psql`.
+struct Watch: Sendable {
+    let fixture: StoreFixture
+    /// SQLite: the database file.
+    let path: String
+    /// PostgreSQL: the server (a libpq URL) and the test's schema.
+    let server: String
+    let schema: String
+
+    /// - Throws: a test cancellation when the PostgreSQL server cannot be watched (no `psql`).
+    init(_ fixture: StoreFixture, database: TestDatabase) throws {
+        self.fixture = fixture
+        switch fixture {
+        case .sqlite:
+            path = String(database.url.dropFirst("sqlite:".count))
+            server = ""
+            schema = ""
+        case .postgres:
+            path = ""
+            server = StoreFixture.postgresURL ?? ""
+            schema = try PostgresLocation(url: database.url).schema ?? "public"
+            if Self.psql(server, "SELECT 1") != "1" {
+                try Test.cancel("psql (PostgreSQL's client) is needed to watch the server while a sync runs; install postgresql-client")
+            }
+        }
+        walSize = fixture == .sqlite ? Self.size(path + "-wal") : 0
+    }
+
+    /// The write-ahead log's size when the watch began.
+    private let walSize: Int
+
+    /// Polls `condition` every few milliseconds while `process` runs; whether it held.
+    func until(_ process: SyncProcess, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning, Date() < deadline {
+            if condition() { return true }
+            usleep(2_000)
+        }
+        return false
+    }
+
+    /// Whether a run's commit is under way: its PostgreSQL session (named `tag`) has a
+    /// transaction id, which it gets with its first write; or SQLite's write-ahead log has
+    /// grown by megabytes, which only a large uncommitted transaction does (pages spill).
+    func isCommitting(tag: String) -> Bool {
+        switch fixture {
+        case .sqlite:
+            return Self.size(path + "-wal") > walSize + (4 << 20)
+        case .postgres:
+            let sql = "SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(tag)' AND backend_xid IS NOT NULL"
+            return (Int(Self.psql(server, sql) ?? "") ?? 0) > 0
+        }
+    }
+
+    /// Whether another process holds the run lock: `flock(2)` on `PATH.lock`, or the advisory lock.
+    func isLocked() -> Bool {
+        switch fixture {
+        case .sqlite:
+            let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { return false }
+            defer { close(fd) }
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 {
+                flock(fd, LOCK_UN)
+                return false
+            }
+            return errno == EWOULDBLOCK
+        case .postgres:
+            let sql = """
+                SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
+                AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND ((classid::bigint << 32) | objid::bigint) = hashtextextended('zephir-models run \(schema)', 0)
+                """
+            return (Int(Self.psql(server, sql) ?? "") ?? 0) > 0
+        }
+    }
+
+    private static func size(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
+    }
+
+    /// The trimmed output of `psql -c sql`, or `nil` when it fails.
+    static func psql(_ server: String, _ sql: String) -> String? {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["psql", "-X", "-A", "-t", "-q", "-c", sql, server]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { return nil }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 
@@ -191,7 +261,7 @@ final class SyncProcess: @unchecked Sendable {
         process.arguments = ["sync", "--config", "config.yml"]
         process.currentDirectoryURL = folder
         let errors = folder.appendingPathComponent("stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
@@ -199,6 +269,19 @@ final class SyncProcess: @unchecked Sendable {
     }
 
     var isRunning: Bool { process.isRunning }
+
+    /// Runs `body` on a new thread, outside the task pool, and returns what it returns.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Swift.Result { try body() }) }.start()
+        }
+    }
+
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
 
     func kill() {
         _ = Glibc.kill(process.processIdentifier, SIGKILL)
