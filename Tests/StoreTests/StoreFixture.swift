@@ -26,6 +26,12 @@ enum StoreFixture: String, CaseIterable, CustomStringConvertible, Sendable {
         (each test uses a schema of its own), or run .ci/run, which starts a throwaway server
         """
 
+    /// Says once, on standard error, that the PostgreSQL cases are skipped and how to run them
+    /// (a cancelled test case is otherwise silent).
+    private static let announceSkip: Void = {
+        FileHandle.standardError.write(Data("note: \(postgresSkipped)\n".utf8))
+    }()
+
     /// A fresh, migrated, empty database.
     /// - Throws: a test cancellation for ``postgres`` when no server is configured.
     func make() async throws -> TestDatabase {
@@ -39,7 +45,10 @@ enum StoreFixture: String, CaseIterable, CustomStringConvertible, Sendable {
             try await database.store.migrate()
             return database
         case .postgres:
-            guard let server = Self.postgresURL else { try Test.cancel(Comment(rawValue: Self.postgresSkipped)) }
+            guard let server = Self.postgresURL else {
+                _ = Self.announceSkip
+                try Test.cancel(Comment(rawValue: Self.postgresSkipped))
+            }
             let url = Self.postgresURL(server, schema: "zm_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
             let store = try PostgresStore.open(url: url)
             let database = TestDatabase(store: store, url: url, reopen: { try PostgresStore.open(url: url) },
