@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "FakeSource", dependencies: ["ZephirCore"], path: "Sources/Sources-Fake"),
         .target(
             name: "SQLiteStore",
-            dependencies: ["ZephirCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["ZephirCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Sources/Store-SQLite"
         ),
         .target(

@@ -14,6 +14,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v2-layer-history-outbox") { db in
             try db.execute(sql: v2)
         }
+        migrator.registerMigration("v3-layer-outline") { db in
+            try db.execute(sql: v3)
+        }
         return migrator
     }
 
@@ -230,5 +233,15 @@ enum SQLiteSchema {
             last_error      TEXT
         );
         CREATE INDEX outbox_pending ON outbox (delivered_at, next_attempt);
+        """
+
+    /// The outline of each installed layer (``LayerOutline``), so that a new version of a
+    /// source is read by decoding only the files that changed. Removed with its layer.
+    private static let v3 = """
+        CREATE TABLE layer_outline (
+            source          TEXT PRIMARY KEY NOT NULL REFERENCES source_layer (source) ON DELETE CASCADE,
+            digest          TEXT NOT NULL,
+            outline         BLOB NOT NULL
+        );
         """
 }

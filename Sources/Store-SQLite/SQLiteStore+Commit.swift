@@ -16,10 +16,10 @@ extension SQLiteStore {
 }
 
 /// The writes of one ``RunCommit``, inside the caller's transaction.
-private struct RunWriter {
+struct RunWriter {
     let db: Database
-    /// One encoder for the whole run: list columns of a million variables add up.
-    let encoder = JSONEncoder()
+    /// Where outlined layers' files and models are read from (``StreamingModelStore``).
+    var content: RunContent?
 
     func apply(_ commit: RunCommit) throws -> Int64 {
         let run = commit.run
@@ -89,6 +89,7 @@ private struct RunWriter {
 
     /// Replaces a source's layer; raises its version floor.
     private func install(_ layer: LayerRecord, run: Int64) throws {
+        if layer.files.isEmpty, let streamed = content?.layers[layer.installed.name] { return try install(layer, streamed, run: run) }
         let installed = layer.installed
         try db.execute(sql: "DELETE FROM source_layer WHERE source = ?", arguments: [installed.name])
         try db.execute(
@@ -168,7 +169,7 @@ private struct RunWriter {
         let deleteServices = try db.cachedStatement(sql: "DELETE FROM model_service WHERE release = ? AND model = ?")
         let deleteVariables = try db.cachedStatement(sql: "DELETE FROM variable WHERE release = ? AND model = ?")
         for (key, resolved) in changes.changeModels.sorted(by: { $0.key < $1.key }) {
-            let model = resolved.value
+            let model = try content?.model(resolved, key: key) ?? resolved.value
             try updateModel.execute(arguments: [model.parent, model.description, resolved.source, resolved.digest, key.release, key.name])
             if db.changesCount == 0 {   // not there after all: add it
                 try insertModel.execute(arguments: [key.release, key.name, model.parent, model.description, resolved.source, resolved.digest])
@@ -179,7 +180,7 @@ private struct RunWriter {
         }
 
         for (key, resolved) in changes.addModels.sorted(by: { $0.key < $1.key }) {
-            let model = resolved.value
+            let model = try content?.model(resolved, key: key) ?? resolved.value
             try insertModel.execute(arguments: [key.release, key.name, model.parent, model.description, resolved.source, resolved.digest])
             try insertContent(of: model, key: key)
         }
@@ -195,11 +196,19 @@ private struct RunWriter {
             INSERT INTO variable (release, model, position, name, type, default_value, mandatory, description, choices)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        let row = BulkRow(insertVariable, in: db)
+        defer { row.finish() }
         for (position, variable) in model.variables.enumerated() {
-            let choices = try variable.choices.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
-            insertVariable.setUncheckedArguments([key.release, key.name, position, variable.name, variable.type.rawValue,
-                                                  variable.defaultValue, variable.mandatory, variable.description, choices])
-            try insertVariable.execute()
+            row.bind(1, key.release)
+            row.bind(2, key.name)
+            row.bind(3, position)
+            row.bind(4, variable.name)
+            row.bind(5, variable.type.rawValue)
+            row.bind(6, variable.defaultValue)
+            row.bind(7, variable.mandatory ? 1 : 0)
+            row.bind(8, variable.description)
+            row.bind(9, variable.choices.map(Columns.jsonList))
+            try row.step()
         }
     }
 }

@@ -39,7 +39,8 @@ public struct SyncEngine: Sendable {
     public init(config: Config, registry: SourceRegistry, store: any ModelStore) throws {
         self.config = config
         self.store = store
-        self.fetcher = SourceFetcher(cache: FetchCache(root: config.cache))
+        // A store that reads content on demand gets outlined layers: a run then holds one file per core, not whole bundles.
+        self.fetcher = SourceFetcher(cache: FetchCache(root: config.cache), outlining: store is any StreamingModelStore)
         self.adapters = try registry.adapters(for: config)
     }
 
@@ -128,20 +129,35 @@ public struct SyncEngine: Sendable {
         }
 
         var layers: [SourceLayer] = []
+        var content = RunContent()
+        let streaming = store as? any StreamingModelStore
         for source in enabled {
             guard let adapter = adapters[source.name] else { continue }
             let role = type(of: adapter).role
             if let snapshot = snapshots[source.name] {
                 layers.append(SourceLayer(source: source.name, role: role, priority: source.priority, scope: source.scope,
                                           version: snapshot.verified.index.version, tree: snapshot.tree,
-                                          fileDigests: Dictionary(snapshot.files.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })))
+                                          fileDigests: Dictionary(snapshot.verified.index.files.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })))
+                content.layers[source.name] = snapshot.content
             } else if let layer = installed[source.name] {
-                layers.append(try await StoredLayers.load(source, role: role, version: layer.version, from: store))
+                if let streaming, let outline = try? await streaming.layerOutline(source: source.name) {
+                    layers.append(SourceLayer(source: source.name, role: role, priority: source.priority, scope: source.scope, version: layer.version,
+                                              tree: outline.tree, fileDigests: Dictionary(outline.entries.map { ($0.file.path, $0.file.sha256) },
+                                                                                          uniquingKeysWith: { a, _ in a })))
+                    content.layers[source.name] = LayerContent(source: source.name, outline: outline)
+                } else {
+                    layers.append(try await StoredLayers.load(source, role: role, version: layer.version, from: store))
+                }
             }
         }
         options.progress?(.resolving(layers: layers.count, models: layers.reduce(0) { $0 + $1.tree.modelCount }))
-        let resolved = Resolver.resolve(layers)
+        let materializer = ContentMaterializer(cache: fetcher.cache, store: streaming)
+        // Outlines stand in for models only where no model content is compared or read.
+        try await materializer.completeShared(&layers, content: &content)
+        var resolved = Resolver.resolve(layers)
+        try await materializer.completeAncestors(of: current.localModels, in: &resolved, content: &content)
         let plan = Planner.plan(resolved: resolved, current: current)
+        try await materializer.complete(plan.changes, content: &content)
         if !options.dryRun {
             options.progress?(.applying(models: plan.changes.addModels.count + plan.changes.changeModels.count + plan.changes.removeModels.count))
         }
@@ -153,20 +169,21 @@ public struct SyncEngine: Sendable {
                                 changes: SyncReport.changes(plan.changes, current: current), conflicts: conflicts, exitCode: exitCode)
         if !options.dryRun {
             report.run = try await commit(RunCommit(run: run, layers: newLayers, changes: plan.changes, conflicts: conflicts), report: report,
-                                          previous: previousConflicts)
+                                          previous: previousConflicts, content: content)
         }
         return report
     }
 
     /// Commits a run, with its report in the outbox when it changed something or raised new
     /// conflicts and sinks are configured. A cancelled task abandons the run here, before writing.
-    private func commit(_ commit: RunCommit, report: SyncReport, previous: [Conflict]) async throws -> Int64 {
+    private func commit(_ commit: RunCommit, report: SyncReport, previous: [Conflict], content: RunContent? = nil) async throws -> Int64 {
         try Task.checkCancellation()
         var commit = commit
         if !config.notify.isEmpty && Outbox.isNotable(report, previousConflicts: previous) {
             let payload = try Outbox.payload(report)
             commit.notifications = config.notify.map { OutboxMessage(sink: $0.description, payload: payload) }
         }
+        if let content, let streaming = store as? any StreamingModelStore { return try await streaming.commit(commit, content: content) }
         return try await store.commit(commit)
     }
 
@@ -182,7 +199,13 @@ public struct SyncEngine: Sendable {
                 let floor = [states[source.name]?.versionFloor, layer?.version].compactMap { $0 }.max()
                 group.addTask {
                     progress?(.fetching(source: source.name))
-                    let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew)
+                    // The installed layer's outline, if the store keeps one: unchanged files are then not read again.
+                    var previous: LayerOutline?
+                    if fetcher.outlining, layer != nil, let streaming = store as? any StreamingModelStore {
+                        previous = try? await streaming.layerOutline(source: source.name)
+                    }
+                    let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew,
+                                                      previous: previous)
                     let result = Self.describe(outcome, source: source, installed: layer)
                     progress?(.fetched(result.attempt))
                     return result

@@ -1,0 +1,86 @@
+import GRDB
+import GRDBSQLite
+
+/// Binds and steps a cached GRDB statement through SQLite's C API: the bulk rows of a run
+/// (a million variables) without building `StatementArguments` for each.
+///
+/// Use it only inside the write transaction that owns `statement`; values are copied by SQLite
+/// when bound (`SQLITE_TRANSIENT`).
+struct BulkRow {
+    let statement: Statement
+    let db: Database
+    private var handle: OpaquePointer { statement.sqliteStatement }
+
+    init(_ statement: Statement, in db: Database) {
+        self.statement = statement
+        self.db = db
+        sqlite3_reset(statement.sqliteStatement)
+        sqlite3_clear_bindings(statement.sqliteStatement)
+    }
+
+    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+
+    func bind(_ index: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { utf8 in
+            utf8.withMemoryRebound(to: CChar.self) { chars in
+                if let base = chars.baseAddress, chars.count > 0 {
+                    _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), Self.transient)
+                } else {
+                    _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)   // '', not NULL
+                }
+            }
+        }
+    }
+
+    func bind(_ index: Int32, _ text: String?) {
+        if let text { bind(index, text) } else { sqlite3_bind_null(handle, index) }
+    }
+
+    func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(handle, index, Int64(value)) }
+
+    /// Runs the statement with the values bound, then readies it for the next row.
+    func step() throws {
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else {
+            let message = String(cString: sqlite3_errmsg(db.sqliteConnection))
+            sqlite3_reset(handle)
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+        }
+        sqlite3_reset(handle)
+    }
+
+    /// Leaves the statement as GRDB expects to find it.
+    func finish() { sqlite3_clear_bindings(handle) }
+}
+
+extension Columns {
+    /// `value` as `JSONEncoder` writes a list of strings, byte for byte, without its machinery:
+    /// the `choices` of a million variables add up.
+    static func jsonList(_ value: [String]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (i, item) in value.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "\""))
+            for byte in item.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): out += [0x5C, 0x22]
+                case 0x5C: out += [0x5C, 0x5C]
+                case UInt8(ascii: "/"): out += [0x5C, 0x2F]
+                case 0x08: out += [0x5C, UInt8(ascii: "b")]
+                case 0x09: out += [0x5C, UInt8(ascii: "t")]
+                case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+                case 0x0C: out += [0x5C, UInt8(ascii: "f")]
+                case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+                case 0..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    out += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
