@@ -100,7 +100,12 @@ public final class PostgresStore: ModelStore {
                         try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA \(schema)"), logger: self.logger)
                     }
                 }
-                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationTable), logger: self.logger)
+                // Checked first: an up-to-date schema needs no CREATE privilege.
+                let tracked = try await connection.query("SELECT to_regclass('zephir_migrations') IS NOT NULL", logger: self.logger)
+                    .decode(Bool.self).reduce(false) { $0 || $1 }
+                if !tracked {
+                    try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.migrationTable), logger: self.logger)
+                }
                 var applied = Set<String>()
                 for try await identifier in try await connection.query("SELECT identifier FROM zephir_migrations", logger: self.logger)
                     .decode(String.self) {
