@@ -71,11 +71,11 @@ print(json.dumps(out))
 
     struct Failed: Error, CustomStringConvertible { var description: String }
 
-    static func read(_ database: URL, scratch: URL) throws -> State {
+    static func read(_ database: URL, scratch: URL) async throws -> State {
         let script = scratch.appendingPathComponent("probe.py")
         if !FileManager.default.fileExists(atPath: script.path) { try Data(Self.script.utf8).write(to: script) }
         let child = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3", script.path, database.path], in: scratch)
-        let result = child.wait(limit: 120)
+        let result = await child.wait(limit: 120)
         guard result.code == 0, let state = try? JSONDecoder().decode(State.self, from: Data(result.stdout.utf8)) else {
             throw Failed(description: "probe failed (\(result.code)): \(result.stderr.prefix(2000))")
         }

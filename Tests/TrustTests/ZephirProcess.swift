@@ -38,7 +38,15 @@ final class ChildProcess: @unchecked Sendable {
         process.currentDirectoryURL = directory
         process.standardOutput = try FileHandle(forWritingTo: out)
         process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
+        // The executable may be being relinked by a concurrent build (ETXTBSY): try again a while.
+        for attempt in 1...100 {
+            do {
+                try process.run()
+                return
+            } catch let error as NSError where attempt < 100 && (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(ETXTBSY) {
+                usleep(100_000)
+            }
+        }
     }
 
     var isRunning: Bool { process.isRunning }
@@ -51,15 +59,16 @@ final class ChildProcess: @unchecked Sendable {
         return Foundation.kill(process.processIdentifier, SIGKILL) == 0
     }
 
-    /// Waits for the end (killing the process after `limit` seconds, which records an issue).
-    func wait(limit: Double = 300, sourceLocation: SourceLocation = #_sourceLocation) -> Result {
+    /// Waits for the end (killing the process after `limit` seconds, which records an issue),
+    /// polling without blocking a thread of the shared pool.
+    func wait(limit: Double = 300, sourceLocation: SourceLocation = #_sourceLocation) async -> Result {
         while process.isRunning {
             if elapsed > limit {
                 Issue.record("\(process.arguments ?? []) still running after \(limit) s; killed", sourceLocation: sourceLocation)
                 kill()
                 break
             }
-            usleep(5_000)
+            try? await Task.sleep(for: .milliseconds(5))
         }
         process.waitUntilExit()
         let seconds = elapsed
@@ -133,20 +142,20 @@ final class SyncWorkspace: @unchecked Sendable {
         try ChildProcess(ZephirExecutable.url, arguments, in: root)
     }
 
-    func run(_ arguments: [String], limit: Double = 300, sourceLocation: SourceLocation = #_sourceLocation) throws -> ChildProcess.Result {
-        try start(arguments).wait(limit: limit, sourceLocation: sourceLocation)
+    func run(_ arguments: [String], limit: Double = 300, sourceLocation: SourceLocation = #_sourceLocation) async throws -> ChildProcess.Result {
+        try await start(arguments).wait(limit: limit, sourceLocation: sourceLocation)
     }
 
-    func sync(config: String = "config.yml") throws -> ChildProcess.Result { try run(["sync", "--json", "--config", config]) }
+    func sync(config: String = "config.yml") async throws -> ChildProcess.Result { try await run(["sync", "--json", "--config", config]) }
 
     /// `models list --json`, raw.
-    func modelsList(config: String = "config.yml") throws -> String {
-        let result = try run(["models", "list", "--json", "--config", config])
+    func modelsList(config: String = "config.yml") async throws -> String {
+        let result = try await run(["models", "list", "--json", "--config", config])
         #expect(result.code == 0, "models list: \(result.stderr)")
         return result.stdout
     }
 
-    func probe() throws -> DatabaseProbe.State { try DatabaseProbe.read(database, scratch: root) }
+    func probe() async throws -> DatabaseProbe.State { try await DatabaseProbe.read(database, scratch: root) }
 }
 
 /// The models list with the source version taken out: (list, versions seen).
