@@ -8,8 +8,9 @@ extension RealProcesses {
     /// SIGKILL at seeded random moments; after each kill the database passes its integrity check,
     /// holds exactly the old or the new state, and the next sync completes.
     ///
-    /// CI runs `ZEPHIR_CRASH_RUNS` (default 10) kills; the long variant is documented in
-    /// docs/security.md (`ZEPHIR_CRASH_RUNS=100`, optionally `ZEPHIR_CRASH_SEED`).
+    /// It runs until `ZEPHIR_CRASH_RUNS` syncs (default 10 in CI) were killed while running
+    /// (a run whose sync ended before its kill moment counts as a run, not a kill); the long
+    /// variant is documented in docs/security.md (`ZEPHIR_CRASH_RUNS=100`, `ZEPHIR_CRASH_SEED`).
     @Suite struct CrashConsistencyTests {
         /// What the database holds once a source state is applied.
         struct Expected {
@@ -20,7 +21,7 @@ extension RealProcesses {
         }
 
         @Test func aKilledSyncLeavesTheOldOrTheNewStateAndTheNextSyncCompletes() async throws {
-            let runs = environmentInt("ZEPHIR_CRASH_RUNS", 10)
+            let target = environmentInt("ZEPHIR_CRASH_RUNS", 10)
             let seed = UInt64(environmentInt("ZEPHIR_CRASH_SEED", 20_261_126))
             var rng = SplitMix(seed: seed)
             let w = SyncWorkspace("zm-crash")
@@ -46,7 +47,9 @@ extension RealProcesses {
             var current = b
             var kills = 0, sawOld = 0, sawNew = 0
             var recent = longest
-            for run in 1...runs {
+            var run = 0
+            while kills < target && run < 3 * target {
+                run += 1
                 let next = (current.seed == a.seed ? b : a).at(current.version + 1)
                 try w.configure(next)
                 let before = try await w.probe()
@@ -84,8 +87,8 @@ extension RealProcesses {
                 #expect(after.integrity == "ok" && after.content == new.content && after.fakeVersion == next.version, "run \(run): after completion")
                 current = next
             }
-            print("crash consistency: \(runs) runs, \(kills) SIGKILLs of a running sync (\(runs - kills) ended before the kill); old state kept \(sawOld)×, new state \(sawNew)×; seed \(seed), longest sync \(String(format: "%.2f", longest)) s")
-            #expect(kills >= runs / 2, "most kills should land while the sync runs")
+            print("crash consistency: \(run) runs, \(kills) SIGKILLs of a running sync (\(run - kills) ended before the kill); old state kept \(sawOld)×, new state \(sawNew)×; seed \(seed), longest sync \(String(format: "%.2f", longest)) s")
+            #expect(kills == target, "most kill moments should land while the sync runs")
         }
     }
 }
