@@ -21,7 +21,7 @@ enum Bootstrap {
         let url = config.database
         if url.hasPrefix("sqlite:") { return try SQLiteStore.open(url: url) }
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") { return try PostgresStore.open(url: url) }
-        throw ConfigError(file: config.file, line: nil, "database: '\(url)' is neither sqlite:PATH nor postgres://USER@HOST:PORT/DB")
+        throw ConfigError(file: config.file, line: nil, "database: '\(PostgresLocation.mask(url))' is neither sqlite:PATH nor postgres://USER@HOST:PORT/DB")
     }
 
     /// The configuration and its store; the configuration's `database` has its password masked,
