@@ -238,7 +238,8 @@ public struct SyncEngine: Sendable {
                                                                   filesFetched: snapshot.filesFetched, bytesFetched: snapshot.bytesFetched),
                            snapshot: snapshot, conflicts: unsigned(snapshot.verified), failed: false)
         case .rejected(let error):
-            let detail = "\(error.reason): \(error.description); \(kept)"
+            let described = error.description.hasPrefix(error.reason + ":") ? error.description : "\(error.reason): \(error.description)"
+            let detail = "\(described); \(kept)"
             return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .rejected, message: detail), snapshot: nil,
                            conflicts: [Conflict(kind: .sourceRejected, subject: source.name, sources: [source.name], detail: detail)], failed: true)
         case .unavailable(let error):
