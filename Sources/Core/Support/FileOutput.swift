@@ -5,8 +5,9 @@ import Glibc
 
 /// Small, careful file writes.
 public enum FileOutput {
-    /// Creates `path` with `mode` (failing if it exists), writes `data` and flushes it to disk.
-    public static func writeExclusive(_ data: Data, to path: String, mode: mode_t) throws {
+    /// Creates `path` with `mode` (failing if it exists), writes `data` and, when `durable`,
+    /// flushes it to disk (a file checked on every read, such as a cache entry, need not be).
+    public static func writeExclusive(_ data: Data, to path: String, mode: mode_t, durable: Bool = true) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileOutputError(path: path, errno: errno) }
         defer { close(fd) }
@@ -19,7 +20,7 @@ public enum FileOutput {
                 offset += n
             }
         }
-        guard fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
+        guard !durable || fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
     }
 
     /// Flushes a folder's entries (after renames inside it) to disk.

@@ -17,14 +17,19 @@ public struct FetchCache: Sendable {
         return try? BundleReader.check(data, against: file)
     }
 
-    /// Stores verified bytes (atomically: a crash never leaves a partial file under its digest).
+    /// Stores verified bytes (atomically: a process that dies never leaves a partial file under
+    /// its digest).
+    ///
+    /// Not flushed to disk, so that a sync does not wait for the disk once per file: an entry a
+    /// power loss leaves incomplete fails its digest check when read and is fetched again.
     public func write(_ bytes: [UInt8], sha256: String) {
         let target = url(sha256)
         let folder = target.deletingLastPathComponent()
-        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let temporary = folder.appendingPathComponent(".\(sha256).\(getpid()).tmp")
-        try? FileManager.default.removeItem(at: temporary)
-        guard (try? FileOutput.writeExclusive(Data(bytes), to: temporary.path, mode: 0o644)) != nil else { return }
+        if unlink(temporary.path) != 0 && errno == ENOENT && access(folder.path, F_OK) != 0 {
+            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        }
+        guard (try? FileOutput.writeExclusive(Data(bytes), to: temporary.path, mode: 0o644, durable: false)) != nil else { return }
         if rename(temporary.path, target.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
     }
 }
