@@ -5,7 +5,7 @@ import Testing
 /// A server that fails on demand: each fault makes the source unavailable (`FetchError`, its
 /// last good layer kept) or, when the bytes themselves are wrong, rejected (`TrustError`), and
 /// always within the configured timeouts.
-@Suite struct NetworkFaultTests {
+@Suite(.serialized) struct NetworkFaultTests {
     enum Expect: Sendable, Equatable {
         case accepted
         case rejected(String)
@@ -94,12 +94,14 @@ import Testing
         // A 1 MiB index limit: the defence is the same as at 16 MiB, and quicker to hit on a loaded machine.
         var run = FetchRun()
         run.limits.maxIndexBytes = 1 << 20
-        let outcome = try await Bounded.run(c.testDescription, seconds: 20) { [run] in
+        let outcome = try await Bounded.run(c.testDescription, seconds: 60) { [run] in
             await run.run(try! HTTPTransport(base: url, options: c.expect == .unavailable("timeout") ? Self.options : Self.patient), scratch: scratch)
         }
         #expect(Self.observed(outcome) == c.expect, "\(c.testDescription): \(outcome.summary)")
-        // The timeouts are 2 s; the rest is slack for a loaded two-core machine.
-        #expect(ContinuousClock.now - start < .seconds(12), "\(c.testDescription) took \(ContinuousClock.now - start)")
+        // The timeouts are 2 s (10 s for the patient cases); the rest is slack for a two-core CI
+        // machine running the other suites at the same time. Without the defences, drips, stalls
+        // and endless bodies never finish at all.
+        #expect(ContinuousClock.now - start < .seconds(30), "\(c.testDescription) took \(ContinuousClock.now - start)")
         scratch.audit()
     }
 
