@@ -5,6 +5,8 @@
 /// other files are checked by ``TreeValidator``.
 public struct TreeFileDecoder: Sendable {
     public let limits: YAMLLimits
+    /// Whether models may take ``ModelEventDecoder`` (tests compare it with the strict path).
+    var decodesModelsFromEvents = true
 
     public init(limits: YAMLLimits = .default) { self.limits = limits }
 
@@ -13,6 +15,11 @@ public struct TreeFileDecoder: Sendable {
     /// - Throws: ``TreeError``.
     public func decode(path: String, bytes: [UInt8]) throws(TreeError) -> TreeFile {
         let location = try TreePath.classify(path)
+        // Models, almost all of a bundle's bytes, take the fast path when it is sure; the strict one explains everything else.
+        if decodesModelsFromEvents, case .model(let release, let expected) = location,
+           let model = ModelEventDecoder(limits: limits).decode(bytes, expected: expected) {
+            return .model(release: release, model)
+        }
         let root: YAMLNode
         do {
             root = try YAMLReader(limits: limits).read(bytes)
@@ -135,22 +142,43 @@ public struct TreeFileDecoder: Sendable {
         guard case .scalar(let s) = node else {
             throw TreeError(file: file, line: node.mark.line, .invalidDefault(variable: variable, type: type, value: node.kindDescription, reason: "a default is a single value"))
         }
-        let resolved: PlainScalar = s.isPlain ? PlainScalar.resolve(s.text) : .string
+        switch Self.canonicalDefault(s.text, isPlain: s.isPlain, type: type) {
+        case .success(let text):
+            return text
+        case .failure(.null):
+            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: "null", reason: "remove 'default' when there is none"))
+        case .failure(.notAnInteger):
+            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: s.text, reason: "expected an unquoted integer"))
+        case .failure(.notABoolean):
+            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: s.text, reason: "expected true or false, unquoted"))
+        case .failure(.aBoolean(let b)):
+            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: b ? "true" : "false", reason: "a boolean does not fit"))
+        }
+    }
+
+    /// Why a default scalar does not fit its variable's type (before its value is checked).
+    enum DefaultProblem: Error {
+        case null, notAnInteger, notABoolean, aBoolean(Bool)
+    }
+
+    /// The canonical text of a default scalar written as `text`, plain or not, for a variable of `type`.
+    static func canonicalDefault(_ text: String, isPlain: Bool, type: VariableType) -> Result<String, DefaultProblem> {
+        let resolved: PlainScalar = isPlain ? PlainScalar.resolve(text) : .string
         switch (type, resolved) {
         case (_, .null):
-            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: "null", reason: "remove 'default' when there is none"))
+            return .failure(.null)
         case (.integer, .int(let n)), (.port, .int(let n)):
-            return String(n)
+            return .success(String(n))
         case (.integer, _), (.port, _):
-            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: s.text, reason: "expected an unquoted integer"))
+            return .failure(.notAnInteger)
         case (.boolean, .bool(let b)):
-            return b ? "true" : "false"
+            return .success(b ? "true" : "false")
         case (.boolean, _):
-            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: s.text, reason: "expected true or false, unquoted"))
+            return .failure(.notABoolean)
         case (_, .bool(let b)) where type != .string:
-            throw TreeError(file: file, line: s.mark.line, .invalidDefault(variable: variable, type: type, value: b ? "true" : "false", reason: "a boolean does not fit"))
+            return .failure(.aBoolean(b))
         default:
-            return s.text
+            return .success(text)
         }
     }
 }
