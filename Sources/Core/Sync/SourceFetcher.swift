@@ -56,6 +56,13 @@ public struct SourceFetcher: Sendable {
     ///   - previous: when outlining, the outline of the installed layer, whose unchanged files are not read again.
     public func fetch(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, now: Date, clockSkew: TimeInterval,
                       previous: LayerOutline? = nil) async -> Outcome {
+        await fetch(config, adapter: adapter, installed: installed, floor: floor, now: now, clockSkew: clockSkew, outline: { previous })
+    }
+
+    /// Runs the pipeline for one source, asking for the installed layer's outline only when the
+    /// index is new (a source that did not change costs no more than its index).
+    public func fetch(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, now: Date, clockSkew: TimeInterval,
+                      outline previous: @Sendable () async -> LayerOutline?) async -> Outcome {
         let transport: any BundleTransport
         do {
             transport = try adapter.makeTransport()
@@ -76,7 +83,7 @@ public struct SourceFetcher: Sendable {
     }
 
     private func pipeline(_ config: SourceConfig, transport: any BundleTransport, installed: InstalledSource?, floor: Int?, now: Date,
-                          clockSkew: TimeInterval, previous: LayerOutline?) async -> Outcome {
+                          clockSkew: TimeInterval, previous: @Sendable () async -> LayerOutline?) async -> Outcome {
         let reader = BundleReader(transport: transport, limits: limits)
         do {
             let envelopeBytes = try await transport.fetch("index.json", maxBytes: limits.maxIndexBytes)
@@ -92,7 +99,8 @@ public struct SourceFetcher: Sendable {
 
             let entries = verified.index.files
             // When outlining, files unchanged since the installed layer are taken from its outline.
-            let reusable = outlining && previous?.digest == installed?.digest ? (previous?.entriesByPath() ?? [:]) : [:]
+            let previous = outlining && installed != nil ? await previous() : nil
+            let reusable = previous?.digest == installed?.digest ? (previous?.entriesByPath() ?? [:]) : [:]
             let reused: [LayerOutline.Entry?] = entries.map { entry in
                 guard let old = reusable[entry.path], old.file == entry else { return nil }
                 return old

@@ -200,12 +200,9 @@ public struct SyncEngine: Sendable {
                 group.addTask {
                     progress?(.fetching(source: source.name))
                     // The installed layer's outline, if the store keeps one: unchanged files are then not read again.
-                    var previous: LayerOutline?
-                    if fetcher.outlining, layer != nil, let streaming = store as? any StreamingModelStore {
-                        previous = try? await streaming.layerOutline(source: source.name)
-                    }
+                    let store = self.store
                     let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew,
-                                                      previous: previous)
+                                                      outline: { try? await (store as? any StreamingModelStore)?.layerOutline(source: source.name) })
                     let result = Self.describe(outcome, source: source, installed: layer)
                     progress?(.fetched(result.attempt))
                     return result
