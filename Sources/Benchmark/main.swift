@@ -53,9 +53,10 @@ do {
             result.floorInsert.append(Double(inserted - scanned) / 1e9)
             result.bytes = scan.bytes
             result.files = scan.files
-            log(String(format: "%@: cold %.3f s, unchanged %.3f s, one model %.3f s, peer %.3f s, floor %.3f + %.3f s", "\(size)",
+            log(String(format: "%@: cold %.3f s, unchanged %.3f s, one model %.3f s, peer %.3f s, floor %.3f + %.3f s; anon KiB %d / %d / %d", "\(size)",
                        result.cold.last!.seconds, result.unchanged.last!.seconds, result.oneModel.last!.seconds, result.peer.last!.seconds,
-                       result.floorScan.last!, result.floorInsert.last!))
+                       result.floorScan.last!, result.floorInsert.last!, result.cold.last!.peakAnon / 1024, result.unchanged.last!.peakAnon / 1024,
+                       result.oneModel.last!.peakAnon / 1024))
         }
         results.append(result)
         if !options.keep { try? fm.removeItem(at: bench.folder) }

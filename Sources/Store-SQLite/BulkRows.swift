@@ -39,6 +39,18 @@ struct BulkRow {
 
     func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(handle, index, Int64(value)) }
 
+    /// Binds UTF-8 bytes without copying them: they must stay valid until the row is stepped.
+    func bind(_ index: Int32, bytes: UnsafeBufferPointer<UInt8>?) {
+        guard let bytes else { sqlite3_bind_null(handle, index); return }
+        bytes.withMemoryRebound(to: CChar.self) { chars in
+            if let base = chars.baseAddress, chars.count > 0 {
+                _ = sqlite3_bind_text(handle, index, base, Int32(chars.count), nil)   // SQLITE_STATIC
+            } else {
+                _ = sqlite3_bind_text(handle, index, "", 0, Self.transient)   // '', not NULL
+            }
+        }
+    }
+
     /// Runs the statement with the values bound, then readies it for the next row.
     func step() throws {
         let code = sqlite3_step(handle)
@@ -58,11 +70,16 @@ extension Columns {
     /// `value` as `JSONEncoder` writes a list of strings, byte for byte, without its machinery:
     /// the `choices` of a million variables add up.
     static func jsonList(_ value: [String]) -> String {
+        jsonList(value.map { Array($0.utf8) })
+    }
+
+    /// The same for UTF-8 strings given as bytes.
+    static func jsonList<Item: Collection<UInt8>>(_ value: [Item]) -> String {
         var out: [UInt8] = [UInt8(ascii: "[")]
         for (i, item) in value.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out.append(UInt8(ascii: "\""))
-            for byte in item.utf8 {
+            for byte in item {
                 switch byte {
                 case UInt8(ascii: "\""): out += [0x5C, 0x22]
                 case 0x5C: out += [0x5C, 0x5C]

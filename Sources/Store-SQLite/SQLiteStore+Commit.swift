@@ -169,48 +169,65 @@ struct RunWriter {
         let deleteServices = try db.cachedStatement(sql: "DELETE FROM model_service WHERE release = ? AND model = ?")
         let deleteVariables = try db.cachedStatement(sql: "DELETE FROM variable WHERE release = ? AND model = ?")
         for (key, resolved) in changes.changeModels.sorted(by: { $0.key < $1.key }) {
-            let model = try content?.model(resolved, key: key) ?? resolved.value
-            try updateModel.execute(arguments: [model.parent, model.description, resolved.source, resolved.digest, key.release, key.name])
+            let written = try Written(resolved, key: key, content: content)
+            try updateModel.execute(arguments: [written.parent, written.description, resolved.source, resolved.digest, key.release, key.name])
             if db.changesCount == 0 {   // not there after all: add it
-                try insertModel.execute(arguments: [key.release, key.name, model.parent, model.description, resolved.source, resolved.digest])
+                try insertModel.execute(arguments: [key.release, key.name, written.parent, written.description, resolved.source, resolved.digest])
             }
             try deleteServices.execute(arguments: [key.release, key.name])
             try deleteVariables.execute(arguments: [key.release, key.name])
-            try insertContent(of: model, key: key)
+            try insertContent(of: written, key: key)
         }
 
         for (key, resolved) in changes.addModels.sorted(by: { $0.key < $1.key }) {
-            let model = try content?.model(resolved, key: key) ?? resolved.value
-            try insertModel.execute(arguments: [key.release, key.name, model.parent, model.description, resolved.source, resolved.digest])
-            try insertContent(of: model, key: key)
+            let written = try Written(resolved, key: key, content: content)
+            try insertModel.execute(arguments: [key.release, key.name, written.parent, written.description, resolved.source, resolved.digest])
+            try insertContent(of: written, key: key)
+        }
+    }
+
+    /// A model to write: a value, or the record a streaming run spilled (read in place).
+    private enum Written {
+        case model(ServerModel)
+        case record(ModelRecord)
+
+        init(_ resolved: Resolved<ServerModel>, key: ModelKey, content: RunContent?) throws {
+            if let record = try content?.record(resolved, key: key) {
+                self = .record(record)
+            } else {
+                self = .model(try content?.model(resolved, key: key) ?? resolved.value)
+            }
+        }
+
+        var parent: String? {
+            switch self { case .model(let m): return m.parent; case .record(let r): return r.parent }
+        }
+        var description: String {
+            switch self { case .model(let m): return m.description; case .record(let r): return r.description }
+        }
+        var services: [String] {
+            switch self { case .model(let m): return m.services; case .record(let r): return r.services }
         }
     }
 
     /// A model's services and variables, in the order written.
-    private func insertContent(of model: ServerModel, key: ModelKey) throws {
+    private func insertContent(of written: Written, key: ModelKey) throws {
         let insertService = try db.cachedStatement(sql: "INSERT INTO model_service (release, model, position, service) VALUES (?, ?, ?, ?)")
-        for (position, service) in model.services.enumerated() {
+        for (position, service) in written.services.enumerated() {
             try insertService.execute(arguments: [key.release, key.name, position, service])
         }
-        // A name appears once per model (migration v4 dropped the unique index that said so).
-        var names = Set<String>(minimumCapacity: model.variables.count)
-        for variable in model.variables where !names.insert(variable.name).inserted {
-            throw StoreError.corrupt("model \(key) has two variables named \(variable.name)")
-        }
-        // Rows go `variableBatch` at a time through one statement: a quarter fewer instructions per row.
-        let batched = try db.cachedStatement(sql: Self.insertVariables(count: Self.variableBatch))
-        let single = try db.cachedStatement(sql: Self.insertVariables(count: 1))
-        var position = 0
-        while position < model.variables.count {
-            let count = model.variables.count - position >= Self.variableBatch ? Self.variableBatch : 1
-            let row = BulkRow(count == 1 ? single : batched, in: db)
-            defer { row.finish() }
-            for offset in 0..<count {
-                let variable = model.variables[position + offset]
-                let base = Int32(offset * 9)
-                row.bind(base + 1, key.release)
-                row.bind(base + 2, key.name)
-                row.bind(base + 3, position + offset)
+        switch written {
+        case .model(let model):
+            // A name appears once per model (migration v4 dropped the unique index that said so);
+            // the models of a streaming run were decoded by the reader, which refuses duplicates.
+            if content == nil {
+                var names = Set<String>(minimumCapacity: model.variables.count)
+                for variable in model.variables where !names.insert(variable.name).inserted {
+                    throw StoreError.corrupt("model \(key) has two variables named \(variable.name)")
+                }
+            }
+            try insertVariables(count: model.variables.count, key: key) { row, base, position in
+                let variable = model.variables[position]
                 row.bind(base + 4, variable.name)
                 row.bind(base + 5, variable.type.rawValue)
                 row.bind(base + 6, variable.defaultValue)
@@ -218,8 +235,40 @@ struct RunWriter {
                 row.bind(base + 8, variable.description)
                 row.bind(base + 9, variable.choices.map(Columns.jsonList))
             }
+        case .record(let record):
+            try record.withVariables { variables in
+                try insertVariables(count: variables.count, key: key) { row, base, position in
+                    let variable = variables[position]
+                    row.bind(base + 4, bytes: variable.name)
+                    row.bind(base + 5, bytes: variable.type)
+                    row.bind(base + 6, bytes: variable.defaultValue)
+                    row.bind(base + 7, variable.mandatory ? 1 : 0)
+                    row.bind(base + 8, bytes: variable.description)
+                    row.bind(base + 9, variable.choices.map(Columns.jsonList))
+                }
+            }
+        }
+    }
+
+    /// Inserts `count` variable rows of `key`, `variableBatch` at a time through one statement
+    /// (a quarter fewer instructions per row); `bind` binds the fields of one row from `base`.
+    private func insertVariables(count: Int, key: ModelKey, _ bind: (BulkRow, Int32, Int) throws -> Void) throws {
+        let batched = try db.cachedStatement(sql: Self.insertVariables(count: Self.variableBatch))
+        let single = try db.cachedStatement(sql: Self.insertVariables(count: 1))
+        var position = 0
+        while position < count {
+            let rows = count - position >= Self.variableBatch ? Self.variableBatch : 1
+            let row = BulkRow(rows == 1 ? single : batched, in: db)
+            defer { row.finish() }
+            for offset in 0..<rows {
+                let base = Int32(offset * 9)
+                row.bind(base + 1, key.release)
+                row.bind(base + 2, key.name)
+                row.bind(base + 3, position + offset)
+                try bind(row, base, position + offset)
+            }
             try row.step()
-            position += count
+            position += rows
         }
     }
 

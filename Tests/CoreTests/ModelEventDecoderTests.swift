@@ -145,3 +145,13 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+extension ModelEventDecoderTests {
+    @Test func readsEveryTypeName() {
+        let names = VariableType.allCases.map(\.rawValue) + ["", "s", "ip4", "i", "net", "netmasks", "Network", "STRING", "choicé", "port "]
+        for name in names {
+            let text = "name: amon\nvariables:\n  a: {type: \"\(name)\"\(name == "choice" ? ", choices: [x]" : "")}\n"
+            Self.expectAgreement(Array(text.utf8), mustTake: VariableType(rawValue: name) != nil)
+        }
+    }
+}

@@ -33,6 +33,12 @@ public struct LayerContent: Sendable {
         do { return try spill.read(extent) } catch { throw .corruptLayer(source: source, reason: error.description) }
     }
 
+    /// The spilled record of a model this run decoded; `nil` for one it did not.
+    public func record(at path: String) throws(SyncError) -> ModelRecord? {
+        guard let extent = spilled[path]?.model else { return nil }
+        do { return try ModelRecord(try spill.read(extent)) } catch { throw .corruptLayer(source: source, reason: "\(error)") }
+    }
+
     /// The full content of a model this run decoded; `nil` for one it did not.
     public func model(at path: String) throws(SyncError) -> ServerModel? {
         guard let extent = spilled[path]?.model else { return nil }
@@ -63,6 +69,15 @@ public struct RunContent: Sendable {
         let path = TreePath.model(release: key.release, name: key.name).path
         return materialized[resolved.source]?[path] == nil
             && !(layer.spilled[path]?.model != nil)
+    }
+
+    /// The spilled record of a model in force, when this run decoded it and nothing replaced it
+    /// since (see ``materialized``); `nil` otherwise: use ``model(_:key:)``.
+    public func record(_ resolved: Resolved<ServerModel>, key: ModelKey) throws(SyncError) -> ModelRecord? {
+        guard let layer = layers[resolved.source] else { return nil }
+        let path = TreePath.model(release: key.release, name: key.name).path
+        guard materialized[resolved.source]?[path] == nil else { return nil }
+        return try layer.record(at: path)
     }
 
     /// The full content of a model in force: `resolved.value` itself unless its layer is outlined.

@@ -115,6 +115,22 @@ private final class EventStream {
         }
     }
 
+    /// `VariableType(rawValue:)` without a string switch: the first byte picks the one name to compare.
+    private static func variableType(_ text: String) -> VariableType? {
+        let candidate: VariableType
+        switch text.utf8.first {
+        case UInt8(ascii: "s"): candidate = .string
+        case UInt8(ascii: "i"): candidate = text.utf8.count == 2 ? .ip : .integer
+        case UInt8(ascii: "b"): candidate = .boolean
+        case UInt8(ascii: "n"): candidate = text.utf8.dropFirst(3).first == UInt8(ascii: "m") ? .netmask : .network
+        case UInt8(ascii: "d"): candidate = .domain
+        case UInt8(ascii: "p"): candidate = .port
+        case UInt8(ascii: "c"): candidate = .choice
+        default: return nil
+        }
+        return text == candidate.rawValue ? candidate : nil
+    }
+
     /// The current scalar is plain and reads as null.
     private var isNull: Bool { isPlain && PlainScalar.resolve(text) == .null }
 
@@ -226,7 +242,7 @@ private final class EventStream {
                 mandatory = b
             }
         }
-        guard let typeText, let type = VariableType(rawValue: typeText) else { return nil }
+        guard let typeText, let type = Self.variableType(typeText) else { return nil }
         if type == .choice {
             guard let list = choices, !list.isEmpty, Set(list).count == list.count else { return nil }
         } else if choices != nil {

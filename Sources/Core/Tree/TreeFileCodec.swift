@@ -180,3 +180,75 @@ public enum TreeFileCodec {
         }
     }
 }
+
+/// A model as the spill keeps it, read in place: what a store writes, without turning every
+/// variable's fields into strings first.
+public struct ModelRecord: Sendable {
+    /// One variable's fields: UTF-8 slices of the record, valid only inside ``ModelRecord/withVariables(_:)``.
+    public struct RawVariable {
+        public var name: UnsafeBufferPointer<UInt8>
+        public var type: UnsafeBufferPointer<UInt8>
+        public var defaultValue: UnsafeBufferPointer<UInt8>?
+        public var mandatory: Bool
+        public var description: UnsafeBufferPointer<UInt8>
+        public var choices: [UnsafeBufferPointer<UInt8>]?
+    }
+
+    public let name: String
+    public let description: String
+    public let parent: String?
+    public let services: [String]
+    public let variableCount: Int
+    private let bytes: [UInt8]
+    private let variablesOffset: Int
+
+    /// - Throws: ``TreeFileCodec/Malformed`` when `bytes` are not an encoded model.
+    public init(_ bytes: [UInt8]) throws(TreeFileCodec.Malformed) {
+        let header = try bytes.withUnsafeBufferPointer { (buffer) throws(TreeFileCodec.Malformed) in
+            var reader = TreeFileCodec.Reader(buffer)
+            guard try reader.byte() == 3 else { throw TreeFileCodec.Malformed() }
+            _ = try reader.string()
+            let name = try reader.string(), description = try reader.string(), parent = try reader.optional(), services = try reader.strings()
+            let count = try reader.varint()
+            return (name, description, parent, services, count, reader.position)
+        }
+        (name, description, parent, services, variableCount, variablesOffset) = header
+        self.bytes = bytes
+    }
+
+    /// Calls `body` with every variable, in order; the slices are valid only during the call.
+    public func withVariables<T>(_ body: ([RawVariable]) throws -> T) throws -> T {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var reader = TreeFileCodec.Reader(buffer)
+            reader.position = variablesOffset
+            var variables: [RawVariable] = []
+            variables.reserveCapacity(variableCount)
+            for _ in 0..<variableCount {
+                let name = try reader.slice(), type = try reader.slice()
+                let defaultValue: UnsafeBufferPointer<UInt8>? = try reader.byte() == 1 ? try reader.slice() : nil
+                let mandatory = try reader.byte() == 1
+                let description = try reader.slice()
+                var choices: [UnsafeBufferPointer<UInt8>]?
+                if try reader.byte() == 1 {
+                    let count = try reader.varint()
+                    guard count <= buffer.count else { throw TreeFileCodec.Malformed() }
+                    choices = try (0..<count).map { _ in try reader.slice() }
+                }
+                variables.append(RawVariable(name: name, type: type, defaultValue: defaultValue, mandatory: mandatory, description: description,
+                                             choices: choices))
+            }
+            guard reader.atEnd else { throw TreeFileCodec.Malformed() }
+            return try body(variables)
+        }
+    }
+}
+
+extension TreeFileCodec.Reader {
+    /// A string's bytes, in place.
+    mutating func slice() throws(TreeFileCodec.Malformed) -> UnsafeBufferPointer<UInt8> {
+        let count = try varint()
+        guard count <= buffer.count - position else { throw TreeFileCodec.Malformed() }
+        defer { position += count }
+        return UnsafeBufferPointer(rebasing: buffer[position..<position + count])
+    }
+}
