@@ -25,7 +25,6 @@ do {
     try? fm.removeItem(at: keyPrefix.deletingLastPathComponent())
     try ChildProcess.run([options.binary, "keygen", "--out", keyPrefix.path], in: options.work)
     let key = URL(fileURLWithPath: keyPrefix.path + ".key"), publicKey = URL(fileURLWithPath: keyPrefix.path + ".pub")
-    let idle = try ChildProcess.run([options.binary, "--version"], in: options.work)
 
     var results: [SizeResult] = []
     for size in options.sizes {
@@ -34,7 +33,7 @@ do {
                               binary: options.binary, key: key, publicKey: publicKey)
         log("\(size): generating bundles")
         try bench.prepare()
-        var result = SizeResult(size: size, largestFile: bench.largestFile(), idleRSS: idle.peakRSS)
+        var result = SizeResult(size: size, largestFile: bench.largestFile())
         for run in 1...runs {
             log("\(size): run \(run)/\(runs)")
             try bench.reset()

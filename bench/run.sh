@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The benchmark of docs/performance.md: builds the release `zephir-models` and
+# `zephir-models-bench` in their own scratch folder (so that a debug build is never blocked),
+# then times cold, no-change and one-model syncs against the peer and the floor.
+#
+#   bench/run.sh                  # 100×100 and 300×300, five runs each
+#   bench/run.sh --large          # and 1000×1000, three runs
+#   bench/run.sh --sizes 100x10000 --runs 3
+#
+# Arguments go to zephir-models-bench (`--help` lists them). Needs python3-yaml for the peer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scratch=${ZEPHIR_BENCH_SCRATCH:-.build-release}
+swift build -c release --scratch-path "$scratch" --product zephir-models >&2
+swift build -c release --scratch-path "$scratch" --product zephir-models-bench >&2
+bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
+echo "commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with local changes)')" >&2
+exec "$bin/zephir-models-bench" --binary "$bin/zephir-models" --peer ../shared/bench/peer_loader.py "$@"
