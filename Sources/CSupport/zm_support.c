@@ -12,3 +12,10 @@ int zm_exchange_paths(const char *a, const char *b) {
     return -1;
 #endif
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+int zm_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
+#else
+int zm_set_mmap_threshold(int bytes) { (void)bytes; return 0; }
+#endif

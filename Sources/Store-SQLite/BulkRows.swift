@@ -39,6 +39,15 @@ struct BulkRow {
 
     func bind(_ index: Int32, _ value: Int) { sqlite3_bind_int64(handle, index, Int64(value)) }
 
+    /// Binds a blob without copying it: the bytes must stay valid until the row is stepped.
+    func bind(_ index: Int32, blob: UnsafeBufferPointer<UInt8>) {
+        if let base = blob.baseAddress {
+            _ = sqlite3_bind_blob(handle, index, base, Int32(blob.count), nil)   // SQLITE_STATIC
+        } else {
+            _ = sqlite3_bind_zeroblob(handle, index, 0)   // an empty blob, not NULL
+        }
+    }
+
     /// Binds UTF-8 bytes without copying them: they must stay valid until the row is stepped.
     func bind(_ index: Int32, bytes: UnsafeBufferPointer<UInt8>?) {
         guard let bytes else { sqlite3_bind_null(handle, index); return }

@@ -226,19 +226,24 @@ struct RunWriter {
                     throw StoreError.corrupt("model \(key) has two variables named \(variable.name)")
                 }
             }
-            try insertVariables(count: model.variables.count, key: key) { row, base, position in
-                let variable = model.variables[position]
-                row.bind(base + 4, variable.name)
-                row.bind(base + 5, variable.type.rawValue)
-                row.bind(base + 6, variable.defaultValue)
-                row.bind(base + 7, variable.mandatory ? 1 : 0)
-                row.bind(base + 8, variable.description)
-                row.bind(base + 9, variable.choices.map(Columns.jsonList))
+            var first = 0
+            while first < model.variables.count {
+                let rows = min(Self.variableBatch, model.variables.count - first)
+                try insertVariables(rows, first: first, key: key) { row, base, position in
+                    let variable = model.variables[position]
+                    row.bind(base + 4, variable.name)
+                    row.bind(base + 5, variable.type.rawValue)
+                    row.bind(base + 6, variable.defaultValue)
+                    row.bind(base + 7, variable.mandatory ? 1 : 0)
+                    row.bind(base + 8, variable.description)
+                    row.bind(base + 9, variable.choices.map(Columns.jsonList))
+                }
+                first += rows
             }
         case .record(let record):
-            try record.withVariables { variables in
-                try insertVariables(count: variables.count, key: key) { row, base, position in
-                    let variable = variables[position]
+            try record.forEachBatch(size: Self.variableBatch) { batch, first in
+                try insertVariables(batch.count, first: first, key: key) { row, base, position in
+                    let variable = batch[position - first]
                     row.bind(base + 4, bytes: variable.name)
                     row.bind(base + 5, bytes: variable.type)
                     row.bind(base + 6, bytes: variable.defaultValue)
@@ -250,25 +255,23 @@ struct RunWriter {
         }
     }
 
-    /// Inserts `count` variable rows of `key`, `variableBatch` at a time through one statement
-    /// (a quarter fewer instructions per row); `bind` binds the fields of one row from `base`.
-    private func insertVariables(count: Int, key: ModelKey, _ bind: (BulkRow, Int32, Int) throws -> Void) throws {
-        let batched = try db.cachedStatement(sql: Self.insertVariables(count: Self.variableBatch))
-        let single = try db.cachedStatement(sql: Self.insertVariables(count: 1))
-        var position = 0
-        while position < count {
-            let rows = count - position >= Self.variableBatch ? Self.variableBatch : 1
-            let row = BulkRow(rows == 1 ? single : batched, in: db)
+    /// Inserts the `rows` variable rows of `key` from position `first`: a full batch through one
+    /// statement of `variableBatch` rows (a quarter fewer instructions per row), fewer one by
+    /// one; `bind` binds the fields of the row at a position from index `base`.
+    private func insertVariables(_ rows: Int, first: Int, key: ModelKey, _ bind: (BulkRow, Int32, Int) throws -> Void) throws {
+        let batched = rows == Self.variableBatch
+        let statement = try db.cachedStatement(sql: Self.insertVariables(count: batched ? Self.variableBatch : 1))
+        for group in stride(from: 0, to: rows, by: batched ? rows : 1) {
+            let row = BulkRow(statement, in: db)
             defer { row.finish() }
-            for offset in 0..<rows {
+            for offset in 0..<(batched ? rows : 1) {
                 let base = Int32(offset * 9)
                 row.bind(base + 1, key.release)
                 row.bind(base + 2, key.name)
-                row.bind(base + 3, position + offset)
-                try bind(row, base, position + offset)
+                row.bind(base + 3, first + group + offset)
+                try bind(row, base, first + group + offset)
             }
             try row.step()
-            position += rows
         }
     }
 

@@ -52,7 +52,14 @@ extension RunWriter {
                 guard let bytes = try streamed.bytes(of: file.path) else {
                     throw StoreError.corrupt("the file \(file.path) of source \(installed.name) is neither stored nor fetched by this run")
                 }
-                try insertBlob.execute(arguments: [file.sha256, Data(bytes)])
+                // Bound in place: a file's bytes are not copied twice more on their way in.
+                let row = BulkRow(insertBlob, in: db)
+                defer { row.finish() }
+                row.bind(1, file.sha256)
+                try bytes.withUnsafeBufferPointer { buffer in
+                    row.bind(2, blob: buffer)
+                    try row.step()
+                }
             }
             try insertFile.execute(arguments: [installed.name, file.path, file.sha256, file.size])
             try insertHistory.execute(arguments: [run, installed.name, file.path, file.sha256, file.size])

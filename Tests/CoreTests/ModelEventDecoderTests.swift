@@ -34,6 +34,20 @@ import Testing
         case (.success(let other), _):
             Issue.record("not a model: \(other)", sourceLocation: sourceLocation)
         }
+        // The record path (a run that spills models) takes the same files and writes the same record.
+        let parts = path.split(separator: "/").map(String.init)
+        let record = ModelEventDecoder(limits: limits).record(bytes, release: parts[1], expected: String(parts[3].dropLast(4)))
+        switch (strict, record) {
+        case (.success(let file), let record?):
+            #expect(record.record == TreeFileCodec.encode(file), "different records for:\n\(text)", sourceLocation: sourceLocation)
+            #expect(TreeFile.model(release: parts[1], record.outline) == LayerOutline.outline(of: file), sourceLocation: sourceLocation)
+        case (.failure(let error), let record?):
+            Issue.record("the record path took a file the strict path refuses (\(error)): \(record.outline)\n\(text)", sourceLocation: sourceLocation)
+        case (.success, nil):
+            #expect(fast == nil, "the record path left a file the value path takes:\n\(text)", sourceLocation: sourceLocation)
+        case (.failure, nil):
+            break
+        }
     }
 
     @Test func takesEveryGeneratedModel() throws {

@@ -67,6 +67,7 @@ struct PlanCommand: AsyncParsableCommand {
 /// Runs the engine and prints its report; the exit code is the report's.
 enum SyncRunner {
     static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity) async throws {
+        ProcessMemory.returnLargeBuffers()
         var exitCode: Int32 = 0
         try await ExitStatus.guarded {
             let (config, store) = try Bootstrap.open(options.config)

@@ -3,4 +3,7 @@
 /// Atomically exchanges two paths (Linux renameat2 RENAME_EXCHANGE).
 /// Returns 0 on success, -1 with errno set otherwise (ENOSYS or EINVAL where unsupported).
 int zm_exchange_paths(const char *a, const char *b);
+/// Makes glibc's allocator map every allocation of at least `bytes` on its own and unmap it when
+/// freed, instead of adjusting that threshold as it goes. Returns 1 on success, 0 otherwise.
+int zm_set_mmap_threshold(int bytes);
 #endif

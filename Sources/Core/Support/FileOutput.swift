@@ -7,7 +7,7 @@ import Glibc
 public enum FileOutput {
     /// Creates `path` with `mode` (failing if it exists), writes `data` and, when `durable`,
     /// flushes it to disk (a file checked on every read, such as a cache entry, need not be).
-    public static func writeExclusive(_ data: Data, to path: String, mode: mode_t, durable: Bool = true) throws {
+    public static func writeExclusive<Bytes: ContiguousBytes>(_ data: Bytes, to path: String, mode: mode_t, durable: Bool = true) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw FileOutputError(path: path, errno: errno) }
         defer { close(fd) }

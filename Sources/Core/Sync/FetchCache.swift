@@ -29,7 +29,7 @@ public struct FetchCache: Sendable {
         if unlink(temporary.path) != 0 && errno == ENOENT && access(folder.path, F_OK) != 0 {
             try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         }
-        guard (try? FileOutput.writeExclusive(Data(bytes), to: temporary.path, mode: 0o644, durable: false)) != nil else { return }
+        guard (try? FileOutput.writeExclusive(bytes, to: temporary.path, mode: 0o644, durable: false)) != nil else { return }
         if rename(temporary.path, target.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
     }
 }

@@ -40,6 +40,9 @@ public struct SourceFetcher: Sendable {
     public var outlining: Bool
     /// How many files are fetched and decoded at once.
     public var parallelism: Int
+    /// Files are loaded in parallel only while those being loaded add up to no more than this:
+    /// a bundle's large files are read one at a time, so a run holds at most one of them.
+    static let parallelBytes = 1 << 20
 
     public init(cache: FetchCache, limits: BundleReader.Limits = BundleReader.Limits(), outlining: Bool = false,
                 parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
@@ -75,10 +78,12 @@ public struct SourceFetcher: Sendable {
         return outcome
     }
 
-    /// One file, fetched (or read from the cache), checked and decoded.
+    /// One file, fetched (or read from the cache), checked and decoded; when outlining,
+    /// `decoded` is the outline and `record` the whole model's record.
     private struct Loaded: Sendable {
         var bytes: [UInt8]
         var decoded: Result<TreeFile, TreeError>
+        var record: [UInt8]?
         var downloaded: Bool
     }
 
@@ -107,7 +112,7 @@ public struct SourceFetcher: Sendable {
             }
             let spill = outlining ? ContentSpill(folder: cache.root.path) : nil
             let decoder = TreeFileDecoder(limits: limits.yaml)
-            let cache = self.cache
+            let cache = self.cache, outlining = self.outlining
             var tree = DatasourceTree()
             var files: [LayerRecord.File] = []
             var outline: [LayerOutline.Entry] = []
@@ -141,11 +146,10 @@ public struct SourceFetcher: Sendable {
                     return
                 }
                 guard let file else { return }
-                let short = LayerOutline.outline(of: file)
-                tree.add(short)
-                outline.append(LayerOutline.Entry(file: entry, outline: short))
+                tree.add(file)
+                outline.append(LayerOutline.Entry(file: entry, outline: file))
                 var record = LayerContent.Spilled(bytes: try spill.append(loaded.bytes), model: nil)
-                if case .model = file { record.model = try spill.append(TreeFileCodec.encode(file)) }
+                if let model = loaded.record { record.model = try spill.append(model) }
                 spilled[entry.path] = record
             }
 
@@ -153,12 +157,17 @@ public struct SourceFetcher: Sendable {
             // that fails is reported only when its turn comes, as if files were read one by one.
             let toLoad = entries.indices.filter { reused[$0] == nil }
             await withTaskGroup(of: (Int, Result<Loaded, any Error>).self) { group in
-                var started = 0
+                var started = 0, pending = 0, pendingBytes = 0
+                /// Starts the next load if a worker is free, and if the files being loaded and
+                /// their next one stay within `parallelBytes` (large files go one at a time).
                 func start() {
-                    guard started < toLoad.count else { return }
+                    guard started < toLoad.count, pending < parallelism else { return }
                     let index = toLoad[started]
                     let entry = entries[index]
+                    guard pending == 0 || pendingBytes + entry.size <= Self.parallelBytes else { return }
                     started += 1
+                    pending += 1
+                    pendingBytes += entry.size
                     group.addTask {
                         do {
                             var downloaded = false
@@ -170,15 +179,23 @@ public struct SourceFetcher: Sendable {
                                 cache.write(content, sha256: entry.sha256)
                                 downloaded = true
                             }
-                            let decoded: Result<TreeFile, TreeError>
-                            do throws(TreeError) { decoded = .success(try decoder.decode(path: entry.path, bytes: content)) } catch { decoded = .failure(error) }
-                            return (index, .success(Loaded(bytes: content, decoded: decoded, downloaded: downloaded)))
+                            let decoded: Result<(file: TreeFile, record: [UInt8]?), TreeError> = Result { () throws(TreeError) in
+                                outlining ? try decoder.decodeOutlined(path: entry.path, bytes: content)
+                                          : (try decoder.decode(path: entry.path, bytes: content), nil)
+                            }
+                            return (index, .success(Loaded(bytes: content, decoded: decoded.map(\.file), record: (try? decoded.get())?.record,
+                                                           downloaded: downloaded)))
                         } catch {
                             return (index, .failure(error))
                         }
                     }
                 }
                 for _ in 0..<parallelism { start() }
+                func taken(_ index: Int) {
+                    pending -= 1
+                    pendingBytes -= entries[index].size
+                    start()
+                }
                 var waiting: [Int: Result<Loaded, any Error>] = [:]
                 var next = 0
                 do {
@@ -187,7 +204,7 @@ public struct SourceFetcher: Sendable {
                             try take(next, nil)
                         } else if let result = waiting.removeValue(forKey: next) {
                             try take(next, try result.get())
-                            start()
+                            taken(next)
                         } else if let (index, result) = await group.next() {
                             waiting[index] = result
                             continue

@@ -13,12 +13,74 @@ struct ModelEventDecoder {
 
     /// The model `bytes` hold, named `expected`; `nil` to let the strict path decide.
     func decode(_ bytes: [UInt8], expected: String) -> ServerModel? {
+        var variables = VariableList()
+        guard let header = read(bytes, expected: expected, into: &variables) else { return nil }
+        return ServerModel(name: header.name, description: header.description, parent: header.parent, services: header.services,
+                           variables: variables.variables)
+    }
+
+    /// The model `bytes` hold as a run spills it: its outline (no variables) and the
+    /// ``TreeFileCodec`` record of the whole model, built as the events come, without the
+    /// model's values; `nil` to let the strict path decide.
+    func record(_ bytes: [UInt8], release: String, expected: String) -> (outline: ServerModel, record: [UInt8])? {
+        // A record is smaller than its YAML: one buffer of the file's size holds it, header included.
+        var variables = VariableRecords()
+        variables.writer.bytes.reserveCapacity(bytes.count + 4096)
+        guard let header = read(bytes, expected: expected, into: &variables) else { return nil }
+        var writer = TreeFileCodec.Writer()
+        writer.bytes.append(3)
+        writer.string(release); writer.string(header.name); writer.string(header.description); writer.optional(header.parent)
+        writer.strings(header.services)
+        writer.varint(variables.count)
+        var record = variables.writer.bytes
+        variables.writer.bytes = []
+        record.insert(contentsOf: writer.bytes, at: 0)
+        return (ServerModel(name: header.name, description: header.description, parent: header.parent, services: header.services), record)
+    }
+
+    private func read<Sink: VariableSink>(_ bytes: [UInt8], expected: String, into sink: inout Sink) -> EventStream.Header? {
         guard bytes.count <= limits.maxDocumentBytes else { return nil }
         let stream = EventStream(limits: limits)
         return bytes.withUnsafeBufferPointer { buffer in
             guard stream.start(buffer) else { return nil }
-            return stream.model(expected: expected)
+            return stream.model(expected: expected, into: &sink)
         }
+    }
+}
+
+/// Where the variables of a model go, in order, once each is checked.
+protocol VariableSink {
+    /// `description` is the description's UTF-8 (valid during the call only).
+    mutating func add(name: String, type: VariableType, defaultValue: String?, mandatory: Bool, description: UnsafeBufferPointer<UInt8>,
+                      choices: [String]?)
+}
+
+/// Variables as values.
+struct VariableList: VariableSink {
+    var variables: [Variable] = []
+
+    mutating func add(name: String, type: VariableType, defaultValue: String?, mandatory: Bool, description: UnsafeBufferPointer<UInt8>,
+                      choices: [String]?) {
+        variables.append(Variable(name: name, type: type, defaultValue: defaultValue, mandatory: mandatory,
+                                  description: EventStream.string(description), choices: choices))
+    }
+}
+
+/// Variables as ``TreeFileCodec`` writes them in a model's record.
+struct VariableRecords: VariableSink {
+    var writer = TreeFileCodec.Writer()
+    var count = 0
+
+    mutating func add(name: String, type: VariableType, defaultValue: String?, mandatory: Bool, description: UnsafeBufferPointer<UInt8>,
+                      choices: [String]?) {
+        writer.string(name)
+        writer.string(type.rawValue)
+        writer.optional(defaultValue)
+        writer.bytes.append(mandatory ? 1 : 0)
+        writer.varint(description.count)
+        writer.bytes.append(contentsOf: description)
+        if let choices { writer.bytes.append(1); writer.strings(choices) } else { writer.bytes.append(0) }
+        count += 1
     }
 }
 
@@ -91,13 +153,24 @@ private final class EventStream {
     }
 
     /// The current scalar's text, as ``YAMLReader`` builds it.
-    private var text: String {
-        let length = event.data.scalar.length
-        guard let value = event.data.scalar.value, length > 0 else { return "" }
-        return String(unsafeUninitializedCapacity: length) { target in
-            _ = target.initialize(from: UnsafeBufferPointer(start: value, count: length))
-            return length
+    private var text: String { Self.string(bytes) }
+
+    /// UTF-8 bytes as a string, built as ``YAMLReader`` builds it.
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard let value = bytes.baseAddress, bytes.count > 0 else { return "" }
+        return String(unsafeUninitializedCapacity: bytes.count) { target in
+            _ = target.initialize(from: UnsafeBufferPointer(start: value, count: bytes.count))
+            return bytes.count
         }
+    }
+
+    /// Whether the current scalar is accepted as text, making a string only when its first
+    /// byte could start a null or a boolean.
+    private var isTextScalar: Bool {
+        guard isPlain else { return true }
+        guard let first = bytes.first else { return false }   // an empty plain scalar is null
+        guard PlainScalar.mayStartNonString(first) else { return true }
+        return Self.isText(text, plain: true)
     }
 
     private func isKey(_ name: StaticString) -> Bool {
@@ -136,11 +209,18 @@ private final class EventStream {
 
     // MARK: - The model
 
-    func model(expected: String) -> ServerModel? {
+    struct Header {
+        var name: String
+        var description: String
+        var parent: String?
+        var services: [String]
+    }
+
+    func model<Sink: VariableSink>(expected: String, into sink: inout Sink) -> Header? {
         guard next(), type == YAML_STREAM_START_EVENT, next(), type == YAML_DOCUMENT_START_EVENT, next(),
               opens(YAML_MAPPING_START_EVENT, depth: 0) else { return nil }
         var name: String?, description: String?, parent: String?
-        var services: [String] = [], variables: [Variable] = []
+        var services: [String] = []
         var seen = 0
         while true {
             guard next() else { return nil }
@@ -164,14 +244,13 @@ private final class EventStream {
                 for item in list { guard EntityName.isValid(item), unique.insert(item).inserted else { return nil } }
                 services = list
             default:
-                guard let list = self.variables() else { return nil }
-                variables = list
+                guard self.variables(into: &sink) else { return nil }
             }
         }
         guard next(), type == YAML_DOCUMENT_END_EVENT, next(), type == YAML_STREAM_END_EVENT, nodes <= limits.maxNodes else { return nil }
         guard let name, name == expected else { return nil }
         if let parent { guard EntityName.isValid(parent), parent != name else { return nil } }
-        return ServerModel(name: name, description: description ?? "", parent: parent, services: services, variables: variables)
+        return Header(name: name, description: description ?? "", parent: parent, services: services)
     }
 
     /// A list of text scalars, or a plain null for none; the current event is its first.
@@ -189,72 +268,76 @@ private final class EventStream {
         }
     }
 
-    /// The `variables` mapping, or a plain null for none; the current event is its first.
-    private func variables() -> [Variable]? {
-        if isScalar() { return isNull ? [] : nil }
-        guard opens(YAML_MAPPING_START_EVENT, depth: 1) else { return nil }
-        var result: [Variable] = []
+    /// The `variables` mapping, or a plain null for none, into `sink`; the current event is its first.
+    private func variables<Sink: VariableSink>(into sink: inout Sink) -> Bool {
+        if isScalar() { return isNull }
+        guard opens(YAML_MAPPING_START_EVENT, depth: 1) else { return false }
         var names = Set<String>()
         while true {
-            guard next() else { return nil }
-            if closes(YAML_MAPPING_END_EVENT) { return result }
-            guard isScalar() else { return nil }
+            guard next() else { return false }
+            if closes(YAML_MAPPING_END_EVENT) { return true }
+            guard isScalar() else { return false }
             let name = text
-            guard EntityName.isValid(name), names.insert(name).inserted, next(), let variable = variable(named: name) else { return nil }
-            result.append(variable)
+            guard EntityName.isValid(name), names.insert(name).inserted, next(), variable(named: name, into: &sink) else { return false }
         }
     }
 
-    /// One variable's mapping; the current event opens it.
-    private func variable(named name: String) -> Variable? {
-        guard opens(YAML_MAPPING_START_EVENT, depth: 2) else { return nil }
-        var typeText: String?, defaultScalar: (text: String, plain: Bool)?, mandatory: Bool?, description: String?, choices: [String]?
+    /// The current variable's description, kept until its mapping ends.
+    private var descriptionBytes: [UInt8] = []
+
+    /// One variable's mapping, into `sink`; the current event opens it.
+    private func variable<Sink: VariableSink>(named name: String, into sink: inout Sink) -> Bool {
+        guard opens(YAML_MAPPING_START_EVENT, depth: 2) else { return false }
+        var typeText: String?, defaultScalar: (text: String, plain: Bool)?, mandatory: Bool?, choices: [String]?
+        descriptionBytes.removeAll(keepingCapacity: true)
         var seen = 0
         while true {
-            guard next() else { return nil }
+            guard next() else { return false }
             if closes(YAML_MAPPING_END_EVENT) { break }
-            guard isScalar() else { return nil }
+            guard isScalar() else { return false }
             let key: Int
             if isKey("type") { key = 1 } else if isKey("default") { key = 2 } else if isKey("description") { key = 4 }
-            else if isKey("mandatory") { key = 8 } else if isKey("choices") { key = 16 } else { return nil }
-            guard seen & key == 0 else { return nil }
+            else if isKey("mandatory") { key = 8 } else if isKey("choices") { key = 16 } else { return false }
+            guard seen & key == 0 else { return false }
             seen |= key
-            guard next() else { return nil }
+            guard next() else { return false }
             if key == 16 {
-                guard let list = textList(depth: 3) else { return nil }
+                guard let list = textList(depth: 3) else { return false }
                 choices = list
                 continue
             }
-            guard isScalar() else { return nil }
+            guard isScalar() else { return false }
             switch key {
             case 1:
                 let value = text
-                guard Self.isText(value, plain: isPlain) else { return nil }
+                guard Self.isText(value, plain: isPlain) else { return false }
                 typeText = value
             case 2:
                 defaultScalar = (text, isPlain)
             case 4:
-                let value = text
-                guard Self.isText(value, plain: isPlain) else { return nil }
-                description = value
+                guard isTextScalar else { return false }
+                descriptionBytes.append(contentsOf: bytes)
             default:
-                guard isPlain, case .bool(let b) = PlainScalar.resolve(text) else { return nil }
+                guard isPlain, case .bool(let b) = PlainScalar.resolve(text) else { return false }
                 mandatory = b
             }
         }
-        guard let typeText, let type = Self.variableType(typeText) else { return nil }
+        guard let typeText, let type = Self.variableType(typeText) else { return false }
         if type == .choice {
-            guard let list = choices, !list.isEmpty, Set(list).count == list.count else { return nil }
+            guard let list = choices, !list.isEmpty, Set(list).count == list.count else { return false }
         } else if choices != nil {
-            return nil
+            return false
         }
         var defaultValue: String?
         if let scalar = defaultScalar {
             guard case .success(let value) = TreeFileDecoder.canonicalDefault(scalar.text, isPlain: scalar.plain, type: type),
-                  type.problem(with: value, choices: choices ?? []) == nil else { return nil }
+                  type.problem(with: value, choices: choices ?? []) == nil else { return false }
             defaultValue = value
         }
-        return Variable(name: name, type: type, defaultValue: defaultValue, mandatory: mandatory ?? false, description: description ?? "",
-                        choices: type == .choice ? choices : nil)
+        descriptionBytes.withUnsafeBufferPointer { description in
+            sink.add(name: name, type: type, defaultValue: defaultValue, mandatory: mandatory ?? false, description: description,
+                     choices: type == .choice ? choices : nil)
+        }
+        return true
     }
 }

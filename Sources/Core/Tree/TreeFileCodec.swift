@@ -184,7 +184,7 @@ public enum TreeFileCodec {
 /// A model as the spill keeps it, read in place: what a store writes, without turning every
 /// variable's fields into strings first.
 public struct ModelRecord: Sendable {
-    /// One variable's fields: UTF-8 slices of the record, valid only inside ``ModelRecord/withVariables(_:)``.
+    /// One variable's fields: UTF-8 slices of the record, valid only inside ``ModelRecord/forEachBatch(size:_:)``.
     public struct RawVariable {
         public var name: UnsafeBufferPointer<UInt8>
         public var type: UnsafeBufferPointer<UInt8>
@@ -216,14 +216,15 @@ public struct ModelRecord: Sendable {
         self.bytes = bytes
     }
 
-    /// Calls `body` with every variable, in order; the slices are valid only during the call.
-    public func withVariables<T>(_ body: ([RawVariable]) throws -> T) throws -> T {
+    /// Calls `body` with the variables `size` at a time, in order, with the position of the
+    /// first of each batch; the slices are valid only during the call.
+    public func forEachBatch(size: Int, _ body: ([RawVariable], Int) throws -> Void) throws {
         try bytes.withUnsafeBufferPointer { buffer in
             var reader = TreeFileCodec.Reader(buffer)
             reader.position = variablesOffset
-            var variables: [RawVariable] = []
-            variables.reserveCapacity(variableCount)
-            for _ in 0..<variableCount {
+            var batch: [RawVariable] = []
+            batch.reserveCapacity(min(size, variableCount))
+            for position in 0..<variableCount {
                 let name = try reader.slice(), type = try reader.slice()
                 let defaultValue: UnsafeBufferPointer<UInt8>? = try reader.byte() == 1 ? try reader.slice() : nil
                 let mandatory = try reader.byte() == 1
@@ -234,11 +235,14 @@ public struct ModelRecord: Sendable {
                     guard count <= buffer.count else { throw TreeFileCodec.Malformed() }
                     choices = try (0..<count).map { _ in try reader.slice() }
                 }
-                variables.append(RawVariable(name: name, type: type, defaultValue: defaultValue, mandatory: mandatory, description: description,
-                                             choices: choices))
+                batch.append(RawVariable(name: name, type: type, defaultValue: defaultValue, mandatory: mandatory, description: description,
+                                         choices: choices))
+                if batch.count == size || position == variableCount - 1 {
+                    try body(batch, position + 1 - batch.count)
+                    batch.removeAll(keepingCapacity: true)
+                }
             }
             guard reader.atEnd else { throw TreeFileCodec.Malformed() }
-            return try body(variables)
         }
     }
 }

@@ -78,6 +78,20 @@ public struct TreeFileDecoder: Sendable {
         static let variable = ["type", "default", "mandatory", "description", "choices"]
     }
 
+    /// Decodes a file for a run that keeps models out of memory: its outline (a model without
+    /// its variables, anything else whole) and, for a model, the ``TreeFileCodec`` record of its
+    /// whole content. A model the event decoder takes is never built as a value.
+    /// - Throws: ``TreeError``, as ``decode(path:bytes:)``.
+    public func decodeOutlined(path: String, bytes: [UInt8]) throws(TreeError) -> (outline: TreeFile, record: [UInt8]?) {
+        if decodesModelsFromEvents, case .model(let release, let expected) = try TreePath.classify(path),
+           let (outline, record) = ModelEventDecoder(limits: limits).record(bytes, release: release, expected: expected) {
+            return (.model(release: release, outline), record)
+        }
+        let file = try decode(path: path, bytes: bytes)
+        guard case .model = file else { return (file, nil) }
+        return (LayerOutline.outline(of: file), TreeFileCodec.encode(file))
+    }
+
     private func checkedName(_ m: MappingReader, expected: String) throws(TreeError) -> String {
         let name = try m.text("name")
         guard name == expected else { throw TreeError(file: m.file, line: m.line("name"), .nameMismatch(name: name, expected: expected)) }

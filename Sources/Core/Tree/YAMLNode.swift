@@ -81,7 +81,8 @@ public enum PlainScalar: Sendable, Equatable {
         return .string
     }
 
-    private static func mayStartNonString(_ c: UInt8) -> Bool {
+    /// Whether a plain scalar starting with `c` may read as something else than a string.
+    static func mayStartNonString(_ c: UInt8) -> Bool {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "+"), UInt8(ascii: "."), UInt8(ascii: "~"),
              UInt8(ascii: "n"), UInt8(ascii: "N"), UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "f"), UInt8(ascii: "F"):
