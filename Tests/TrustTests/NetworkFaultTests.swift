@@ -99,9 +99,10 @@ import Testing
         }
         #expect(Self.observed(outcome) == c.expect, "\(c.testDescription): \(outcome.summary)")
         // The timeouts are 2 s (10 s for the patient cases); the rest is slack for a two-core CI
-        // machine running the other suites at the same time. Without the defences, drips, stalls
-        // and endless bodies never finish at all.
-        #expect(ContinuousClock.now - start < .seconds(30), "\(c.testDescription) took \(ContinuousClock.now - start)")
+        // machine running the other suites at the same time (a CI run saw the plain `ok` case take
+        // 32.6 s while the crash and process suites held both cores). Without the defences, drips,
+        // stalls and endless bodies never finish at all, which `Bounded.run` ends at 60 s.
+        #expect(ContinuousClock.now - start < .seconds(50), "\(c.testDescription) took \(ContinuousClock.now - start)")
         scratch.audit()
     }
 
