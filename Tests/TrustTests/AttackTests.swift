@@ -18,7 +18,7 @@ import Testing
         // Endless data and sizes.
         case fileLongerThanDeclared, endlessFile, endlessIndex, oversizedIndex, fileDeclaredOverLimit, bundleDeclaredOverLimit
         // Malformed indexes.
-        case pathListedTwice, digestIsAPath, negativeSize, invalidUTF8InEnvelope, invalidUTF8InPayload, payloadNotBase64, notAnEnvelope
+        case pathListedTwice, digestIsAPath, negativeSize, impossibleExpiry, invalidUTF8InEnvelope, invalidUTF8InPayload, payloadNotBase64, notAnEnvelope
 
         var reason: String {
             switch self {
@@ -34,7 +34,7 @@ import Testing
             case .wrongSource: return "wrong-source"
             case .fileLongerThanDeclared, .endlessFile: return "size-mismatch"
             case .endlessIndex, .oversizedIndex, .fileDeclaredOverLimit, .bundleDeclaredOverLimit: return "too-large"
-            case .pathListedTwice, .digestIsAPath, .negativeSize, .invalidUTF8InPayload: return "malformed-index"
+            case .pathListedTwice, .digestIsAPath, .negativeSize, .impossibleExpiry, .invalidUTF8InPayload: return "malformed-index"
             case .invalidUTF8InEnvelope, .payloadNotBase64, .notAnEnvelope: return "malformed-envelope"
             }
         }
@@ -115,6 +115,9 @@ import Testing
             files = bundle.served(resigning: { $0.expires = RFC3339.format(Clock.now.addingTimeInterval(-301)) })
         case .wrongSource:
             files = bundle.served(resigning: { $0.source = "acme" })
+        case .impossibleExpiry:
+            // Signed, but not a time (SPEC §5: `expires` is RFC 3339): refused, never read as 2026-03-02.
+            files = bundle.served(resigning: { $0.expires = "2026-02-30T00:00:00Z" })
         case .oldIndexWithNewFiles:
             var next = ForgedBundle()
             next.version = 3
