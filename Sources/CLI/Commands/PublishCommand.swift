@@ -50,13 +50,18 @@ struct PublishCommand: AsyncParsableCommand {
         try await ExitStatus.guarded {
             let now = Date()
             let signing = try keys.map { path throws(KeyError) in try PrivateKey(contentsOf: path) }
-            let index = try BundleWriter.publish(
-                tree: URL(fileURLWithPath: tree),
+            let publication = try BundleWriter.publishTree(
+                URL(fileURLWithPath: tree),
                 .init(source: source, keys: signing, version: version, expires: DurationText.date(expires, from: now)!, now: now,
                       output: URL(fileURLWithPath: out)))
+            let index = publication.index
+            for open in publication.openReferences {
+                Terminal.warn("\(open)")
+            }
             if json {
                 Terminal.json(PublishSummary(source: index.source, version: index.version, expires: index.expires, files: index.files.count,
-                                             bytes: index.totalSize, signedBy: signing.map(\.publicKey.keyID), out: out))
+                                             bytes: index.totalSize, signedBy: signing.map(\.publicKey.keyID), out: out,
+                                             openReferences: publication.openReferences))
             } else {
                 Terminal.print("published \(index.source) version \(index.version) to \(out): \(index.files.count) files, \(index.totalSize) bytes, expires \(index.expires)")
                 for key in signing { Terminal.print("  signed by \(key.publicKey.keyID)") }
@@ -73,4 +78,5 @@ private struct PublishSummary: Encodable {
     var bytes: Int
     var signedBy: [String]
     var out: String
+    var openReferences: [TreeValidator.OpenReference]
 }

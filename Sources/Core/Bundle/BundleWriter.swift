@@ -27,8 +27,20 @@ public enum BundleWriter {
     /// Validates the tree under `tree` and publishes it.
     /// - Throws: ``TreeValidationError``, ``PublishError`` or a file error.
     public static func publish(tree: URL, _ request: Request) throws -> BundleIndex {
+        try publishTree(tree, request).index
+    }
+
+    /// What ``publishTree(_:_:)`` wrote, and the references the tree leaves for other sources.
+    public struct Publication: Sendable {
+        public var index: BundleIndex
+        public var openReferences: [TreeValidator.OpenReference]
+    }
+
+    /// Validates and publishes the tree at `tree`; the open references are warnings, not errors.
+    public static func publishTree(_ tree: URL, _ request: Request) throws -> Publication {
         let loaded = try TreeLoader().load(from: tree)
-        return try publish(files: loaded.files, request)
+        let index = try publish(files: loaded.files, request)
+        return Publication(index: index, openReferences: TreeValidator.openReferences(in: loaded.tree))
     }
 
     /// Publishes files already validated as a tree, sorted by path.

@@ -91,16 +91,13 @@ public enum Resolver {
             }
         }
         for (name, offers) in versionOffers {
-            let inScope: (SourceLayer) -> Bool = { layer in
-                let own = layer.tree.releases.values.compactMap(\.release).filter { $0.version == name }.map(\.name)
-                return own.isEmpty ? layer.scope.allows(release: name + ".0") : own.contains { layer.scope.allows(release: $0) }
-            }
-            if let winner = pick(offers, subject: name, what: "version", inScope: inScope, state: &state).winner {
+            if let winner = pick(offers, subject: name, what: "version", inScope: { $0.sourceScope.allowsVersion(name, in: $0.tree) },
+                                 state: &state).winner {
                 state.versions[name] = Resolved(value: winner.value, source: winner.layer.source, digest: winner.digest)
             }
         }
         for (name, offers) in releaseOffers {
-            if let winner = pick(offers, subject: name, what: "release", inScope: { $0.scope.allows(release: name) }, state: &state).winner {
+            if let winner = pick(offers, subject: name, what: "release", inScope: { $0.sourceScope.allowsRelease(name) }, state: &state).winner {
                 state.releases[name] = Resolved(value: winner.value, source: winner.layer.source, digest: winner.digest)
             }
         }
@@ -124,7 +121,7 @@ public enum Resolver {
         }
         for (key, list) in offers {
             let subject = "\(key.release)/service/\(key.name)"
-            if let winner = pick(list, subject: subject, what: "service", inScope: { $0.scope.allows(release: key.release, name: key.name) },
+            if let winner = pick(list, subject: subject, what: "service", inScope: { $0.sourceScope.allows(release: key.release, name: key.name) },
                                  state: &state).winner {
                 state.services[key] = Resolved(value: winner.value, source: winner.layer.source, digest: winner.digest)
             }
@@ -143,7 +140,7 @@ public enum Resolver {
             }
         }
         for (key, list) in offers {
-            let result = pick(list, subject: key.description, what: "model", inScope: { $0.scope.allows(release: key.release, name: key.name) },
+            let result = pick(list, subject: key.description, what: "model", inScope: { $0.sourceScope.allows(release: key.release, name: key.name) },
                               state: &state)
             state.candidates[key] = result.candidates
             if let winner = result.winner {

@@ -72,7 +72,8 @@ public struct SourceFetcher: Sendable {
         } catch {
             return .unavailable(error)
         }
-        let outcome = await pipeline(config, transport: transport, installed: installed, floor: floor, now: now, clockSkew: clockSkew,
+        let scope = SourceScope(role: type(of: adapter).role, globs: config.scope)
+        let outcome = await pipeline(config, scope: scope, transport: transport, installed: installed, floor: floor, now: now, clockSkew: clockSkew,
                                      previous: previous)
         await transport.shutdown()
         return outcome
@@ -87,7 +88,7 @@ public struct SourceFetcher: Sendable {
         var downloaded: Bool
     }
 
-    private func pipeline(_ config: SourceConfig, transport: any BundleTransport, installed: InstalledSource?, floor: Int?, now: Date,
+    private func pipeline(_ config: SourceConfig, scope: SourceScope, transport: any BundleTransport, installed: InstalledSource?, floor: Int?, now: Date,
                           clockSkew: TimeInterval, previous: @Sendable () async -> LayerOutline?) async -> Outcome {
         let reader = BundleReader(transport: transport, limits: limits)
         do {
@@ -219,7 +220,9 @@ public struct SourceFetcher: Sendable {
                 }
             }
             if let failure { throw failure }
-            if errors.isEmpty { errors = TreeValidator.problems(in: tree) }
+            // SPEC §4: what the source may not define is set aside (out-of-scope at the merge),
+            // and only the rest must hold together.
+            if errors.isEmpty { errors = TreeValidator.problems(in: scope.inScope(tree)) }
             if !errors.isEmpty { throw TrustError.invalidTree(TreeValidationError(errors).description) }
             let content = spill.map { spill in
                 LayerContent(source: config.name, outline: LayerOutline(digest: verified.digest, entries: outline), spilled: spilled, spill: spill)
