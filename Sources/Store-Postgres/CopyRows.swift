@@ -43,14 +43,31 @@ struct CopyRows {
             buffer.writeString(text)
             return
         }
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
-            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
-            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
-            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
-            default: buffer.writeInteger(byte)
-            }
+        for byte in text.utf8 { writeEscaped(byte) }
+    }
+
+    /// Appends a field given as UTF-8 bytes (`nil`: NULL), escaped like ``field(_:)-(String?)``.
+    mutating func field(bytes: UnsafeBufferPointer<UInt8>?) {
+        if fieldsInRow > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+        fieldsInRow += 1
+        guard let bytes else {
+            buffer.writeStaticString("\\N")
+            return
+        }
+        guard bytes.contains(where: Self.needsEscape) else {
+            buffer.writeBytes(bytes)
+            return
+        }
+        for byte in bytes { writeEscaped(byte) }
+    }
+
+    private mutating func writeEscaped(_ byte: UInt8) {
+        switch byte {
+        case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+        case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+        case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+        case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+        default: buffer.writeInteger(byte)
         }
     }
 
@@ -65,6 +82,18 @@ struct CopyRows {
     mutating func endRow() async throws {
         buffer.writeInteger(UInt8(ascii: "\n"))
         fieldsInRow = 0
+        if buffer.readableBytes >= Self.chunkSize { try await flush() }
+    }
+
+    /// Ends the current row without sending anything (for rows produced where no `await` is
+    /// possible); call ``flushIfFull()`` afterwards.
+    mutating func endRowInBuffer() {
+        buffer.writeInteger(UInt8(ascii: "\n"))
+        fieldsInRow = 0
+    }
+
+    /// Sends the buffer if it holds a chunk.
+    mutating func flushIfFull() async throws {
         if buffer.readableBytes >= Self.chunkSize { try await flush() }
     }
 

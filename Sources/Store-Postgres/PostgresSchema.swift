@@ -15,6 +15,26 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(identifier: "v1", statements: v1),
         Migration(identifier: "v2-layer-history-outbox", statements: v2),
+        Migration(identifier: "v3-layer-outline", statements: v3),
+        Migration(identifier: "v4-drop-variable-by-name", statements: v4),
+    ]
+
+    /// The outline of each installed layer (see `LayerOutline`), so that a new version decodes
+    /// only the files that changed.
+    private static let v3 = [
+        """
+        CREATE TABLE layer_outline (
+            source          TEXT PRIMARY KEY NOT NULL REFERENCES source_layer (source) ON DELETE CASCADE,
+            digest          TEXT NOT NULL,
+            outline         BYTEA NOT NULL
+        )
+        """,
+    ]
+
+    /// The unique index on variable names goes, as in the SQLite store: the reader refuses a
+    /// name written twice in a model, and the run applier checks the models it did not decode.
+    private static let v4 = [
+        "DROP INDEX variable_by_name",
     ]
 
     /// Layer history (for rollback) and the notification outbox, as in the SQLite store.

@@ -8,11 +8,12 @@ extension PostgresStore {
     public func layers(asOf run: Int64) async throws -> [String: LayerRecord] {
         let logger = self.logger
         return try await reading("reading the layers as of run \(run)") { connection in
-            let exists = try await connection.query("SELECT 1 FROM run WHERE id = \(run)", logger: logger).collect()
-            guard !exists.isEmpty else { throw StoreError.noSuchRun(run) }
             var since: Int64 = 0
             for try await value in try await connection.query("SELECT run FROM history_start", logger: logger).decode(Int64.self) { since = value }
+            // A pruned run no longer exists: say which is the oldest one that can be restored.
             guard run >= since else { throw StoreError.historyUnavailable(run, since: since) }
+            let exists = try await connection.query("SELECT 1 FROM run WHERE id = \(run)", logger: logger).collect()
+            guard !exists.isEmpty else { throw StoreError.noSuchRun(run) }
 
             var heads: [(run: Int64, source: String, version: Int64, digest: String, expires: String, installedAt: String, envelope: ByteBuffer)] = []
             for try await (by, source, version, digest, expires, installedAt, envelope) in try await connection.query("""

@@ -217,12 +217,18 @@ extension PostgresStore {
     }
 
     public func conflicts(all: Bool) async throws -> [StoredConflict] {
+        try await conflicts(where: all ? "" : "WHERE run = (SELECT MAX(id) FROM run) AND acknowledged = 0", order: all ? "run DESC, id" : "id")
+    }
+
+    public func conflicts(run: Int64) async throws -> [StoredConflict] {
+        try await conflicts(where: "WHERE run = \(run)", order: "id")
+    }
+
+    /// `condition` is SQL built from integers only.
+    private func conflicts(where condition: String, order: String) async throws -> [StoredConflict] {
         let logger = self.logger
         return try await reading("reading conflicts") { connection in
-            let columns = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict"
-            let sql = all
-                ? "\(columns) ORDER BY run DESC, id"
-                : "\(columns) WHERE run = (SELECT MAX(id) FROM run) AND acknowledged = 0 ORDER BY id"
+            let sql = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict \(condition) ORDER BY \(order)"
             var conflicts: [StoredConflict] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
             for try await (id, run, acknowledged, kind, severity, subject, sources, detail)

@@ -298,25 +298,3 @@ public final class PostgresStore: ModelStore {
         }
     }
 }
-
-/// JSON text columns (lists of names, source attempts) and checked enum columns.
-enum Columns {
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, json text: String, _ what: @autoclosure () -> String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.corrupt("\(what()) is not valid JSON: \(text)")
-        }
-    }
-
-    static func `enum`<T: RawRepresentable>(_ type: T.Type, _ raw: String, _ what: @autoclosure () -> String) throws -> T where T.RawValue == String {
-        guard let value = T(rawValue: raw) else { throw StoreError.corrupt("\(what()) has an unknown value '\(raw)'") }
-        return value
-    }
-}

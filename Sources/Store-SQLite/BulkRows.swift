@@ -74,39 +74,3 @@ struct BulkRow {
     /// Leaves the statement as GRDB expects to find it.
     func finish() { sqlite3_clear_bindings(handle) }
 }
-
-extension Columns {
-    /// `value` as `JSONEncoder` writes a list of strings, byte for byte, without its machinery:
-    /// the `choices` of a million variables add up.
-    static func jsonList(_ value: [String]) -> String {
-        jsonList(value.map { Array($0.utf8) })
-    }
-
-    /// The same for UTF-8 strings given as bytes.
-    static func jsonList<Item: Collection<UInt8>>(_ value: [Item]) -> String {
-        var out: [UInt8] = [UInt8(ascii: "[")]
-        for (i, item) in value.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(UInt8(ascii: "\""))
-            for byte in item {
-                switch byte {
-                case UInt8(ascii: "\""): out += [0x5C, 0x22]
-                case 0x5C: out += [0x5C, 0x5C]
-                case UInt8(ascii: "/"): out += [0x5C, 0x2F]
-                case 0x08: out += [0x5C, UInt8(ascii: "b")]
-                case 0x09: out += [0x5C, UInt8(ascii: "t")]
-                case 0x0A: out += [0x5C, UInt8(ascii: "n")]
-                case 0x0C: out += [0x5C, UInt8(ascii: "f")]
-                case 0x0D: out += [0x5C, UInt8(ascii: "r")]
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
-                default: out.append(byte)
-                }
-            }
-            out.append(UInt8(ascii: "\""))
-        }
-        out.append(UInt8(ascii: "]"))
-        return String(decoding: out, as: UTF8.self)
-    }
-}

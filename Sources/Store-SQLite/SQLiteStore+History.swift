@@ -6,11 +6,12 @@ import ZephirCore
 extension SQLiteStore {
     public func layers(asOf run: Int64) async throws -> [String: LayerRecord] {
         try await reading("reading the layers as of run \(run)") { db in
+            let since = try Int64.fetchOne(db, sql: "SELECT run FROM history_start") ?? 0
+            // A pruned run no longer exists: say which is the oldest one that can be restored.
+            guard run >= since else { throw StoreError.historyUnavailable(run, since: since) }
             guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM run WHERE id = ?)", arguments: [run]) == true else {
                 throw StoreError.noSuchRun(run)
             }
-            let since = try Int64.fetchOne(db, sql: "SELECT run FROM history_start") ?? 0
-            guard run >= since else { throw StoreError.historyUnavailable(run, since: since) }
             // For each source, its latest history entry at or before the run.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT h.run, h.source, h.removed, h.version, h.digest, h.expires, h.installed_at, h.envelope FROM layer_history h

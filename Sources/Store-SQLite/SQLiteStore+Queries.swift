@@ -192,12 +192,17 @@ extension SQLiteStore {
     }
 
     public func conflicts(all: Bool) async throws -> [StoredConflict] {
+        try await conflicts(where: all ? "" : "WHERE run = (SELECT MAX(id) FROM run) AND acknowledged = 0", order: all ? "run DESC, id" : "id")
+    }
+
+    public func conflicts(run: Int64) async throws -> [StoredConflict] {
+        try await conflicts(where: "WHERE run = ?", order: "id", arguments: [run])
+    }
+
+    private func conflicts(where condition: String, order: String, arguments: StatementArguments = []) async throws -> [StoredConflict] {
         try await reading("reading conflicts") { db in
-            let columns = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict"
-            let sql = all
-                ? "\(columns) ORDER BY run DESC, id"
-                : "\(columns) WHERE run = (SELECT MAX(id) FROM run) AND acknowledged = 0 ORDER BY id"
-            return try Row.fetchAll(db, sql: sql).map { row in
+            let sql = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict \(condition) ORDER BY \(order)"
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let id: Int64 = try row.decode(atIndex: 0)
                 let conflict = Conflict(kind: try Columns.enum(Conflict.Kind.self, try row.decode(atIndex: 3), "conflict \(id) kind"),
                                         severity: try Columns.enum(Conflict.Severity.self, try row.decode(atIndex: 4), "conflict \(id) severity"),

@@ -5,14 +5,14 @@ import ZephirCore
 /// The embedded store (SPEC §8): one SQLite file in WAL mode, foreign keys on.
 ///
 /// Open it with ``open(url:)`` (`sqlite:PATH`) or ``init(path:)``, then call ``migrate()``
-/// before anything else. Reads run concurrently; ``commit(_:)`` applies a whole run in one
+/// before anything else. Reads run concurrently; a run is applied (``RunApplier``) in one
 /// write transaction, so a crash leaves the database before or after the run, never in between.
 /// The schema is described in `docs/schema.md`.
 ///
 /// ## Topics
 ///
 /// - ``open(url:)``, ``init(path:)``, ``migrate()``
-/// - ``withRunLock(timeout:_:)``, ``commit(_:)``
+/// - ``withRunLock(timeout:_:)``, ``transaction(_:_:)``
 public final class SQLiteStore: ModelStore {
     /// The database file, absolute.
     public let path: String
@@ -35,6 +35,8 @@ public final class SQLiteStore: ModelStore {
         var configuration = Configuration()
         configuration.foreignKeysEnabled = true
         configuration.busyMode = .timeout(5)
+        // A run's transaction spans several accesses of the writer (see ``transaction(_:_:)``).
+        configuration.allowsUnsafeTransactions = true
         configuration.prepareDatabase { db in
             // 16 KiB pages (for a new database): fewer, larger writes for runs of a million rows and
             // for the stored files; statement journals in memory: a multi-row INSERT under foreign
@@ -123,29 +125,5 @@ public final class SQLiteStore: ModelStore {
         default:
             return error
         }
-    }
-}
-
-// MARK: - Column coding
-
-/// JSON text columns (lists of names, source attempts) and checked enum columns.
-enum Columns {
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, json text: String, _ what: @autoclosure () -> String) throws -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(text.utf8))
-        } catch {
-            throw StoreError.corrupt("\(what()) is not valid JSON: \(text)")
-        }
-    }
-
-    static func `enum`<T: RawRepresentable>(_ type: T.Type, _ raw: String, _ what: @autoclosure () -> String) throws -> T where T.RawValue == String {
-        guard let value = T(rawValue: raw) else { throw StoreError.corrupt("\(what()) has an unknown value '\(raw)'") }
-        return value
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
-@testable import SQLiteStore
 import Testing
+import ZephirCore
 
 /// The variables' `choices` column is written without `JSONEncoder`, byte for byte as it would write it.
 @Suite struct JSONListTests {

@@ -3,9 +3,9 @@ import SQLiteStore
 import Testing
 @testable import ZephirCore
 
-/// Runs of a store that reads content on demand (``StreamingModelStore``: outlined layers, a
-/// spill, layer outlines kept between runs) write exactly what runs with whole layers write:
-/// the same scenario is synced into two SQLite databases, one seen only as a ``ModelStore``.
+/// Streaming runs (outlined layers, a spill, layer outlines kept between runs) write exactly
+/// what runs with whole layers in memory write: the same scenario is synced into two SQLite
+/// databases, one by a streaming ``SyncEngine`` and one by a whole-layer one.
 @Suite struct OutlinedSyncTests {
     static let release = "2.7.1"
 
@@ -31,7 +31,7 @@ import Testing
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("zm-outlined-\(UUID().uuidString)")
         let key = PrivateKey()
         let streaming: SQLiteStore
-        let plain: PlainStore
+        let plain: SQLiteStore
         var priorities = ["eole": 100, "acme": 50]
         var scopes = ["eole": ["*"], "acme": ["2.7.*/acme-*", "2.7.*/amon", "2.7.*/scribe"]]
         var versions = ["eole": 0, "acme": 0]
@@ -40,7 +40,7 @@ import Testing
         init() throws {
             try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
             streaming = try SQLiteStore(path: root.appendingPathComponent("streaming.db").path)
-            plain = PlainStore(try SQLiteStore(path: root.appendingPathComponent("plain.db").path))
+            plain = try SQLiteStore(path: root.appendingPathComponent("plain.db").path)
         }
 
         deinit { try? FileManager.default.removeItem(at: root) }
@@ -66,7 +66,7 @@ import Testing
         func sync(_ only: [String] = []) async throws -> (SyncReport, SyncReport) {
             let a = try await SyncEngine(config: config(cache: "cache-streaming"), registry: OutlinedSyncTests.registry, store: streaming)
                 .run(.init(sources: only, now: now))
-            let b = try await SyncEngine(config: config(cache: "cache-plain"), registry: OutlinedSyncTests.registry, store: plain)
+            let b = try await SyncEngine(config: config(cache: "cache-plain"), registry: OutlinedSyncTests.registry, store: plain, streaming: false)
                 .run(.init(sources: only, now: now))
             return (a, b)
         }
@@ -76,7 +76,7 @@ import Testing
             #expect(reports.0.status == reports.1.status, "\(step)", sourceLocation: sourceLocation)
             #expect(reports.0.changes == reports.1.changes, "\(step)", sourceLocation: sourceLocation)
             #expect(reports.0.conflicts == reports.1.conflicts, "\(step)", sourceLocation: sourceLocation)
-            let a = try await Contents(streaming), b = try await Contents(plain.inner)
+            let a = try await Contents(streaming), b = try await Contents(plain)
             #expect(a == b, "\(step)", sourceLocation: sourceLocation)
         }
     }
@@ -201,32 +201,4 @@ import Testing
         let amon = try #require(try content.model(at: "releases/2.7.1/servermodels/amon.yml"))
         #expect(amon.variables.first?.defaultValue == "8443")
     }
-}
-
-/// A SQLite store seen only as a ``ModelStore``: runs give it whole layers and models.
-struct PlainStore: ModelStore {
-    let inner: SQLiteStore
-    init(_ inner: SQLiteStore) { self.inner = inner }
-
-    func migrate() async throws { try await inner.migrate() }
-    func withRunLock<T: Sendable>(timeout: Duration, _ body: @Sendable () async throws -> T) async throws -> T {
-        try await inner.withRunLock(timeout: timeout, body)
-    }
-    func installedSources() async throws -> [String: InstalledSource] { try await inner.installedSources() }
-    func sourceStates() async throws -> [String: SourceState] { try await inner.sourceStates() }
-    func layerFiles(source: String) async throws -> [LayerRecord.File]? { try await inner.layerFiles(source: source) }
-    func currentState() async throws -> CurrentState { try await inner.currentState() }
-    func commit(_ commit: RunCommit) async throws -> Int64 { try await inner.commit(commit) }
-    func listModels(release: String?, origin: ModelSummary.Origin?) async throws -> [ModelSummary] { try await inner.listModels(release: release, origin: origin) }
-    func rootModel(_ key: ModelKey) async throws -> RootModelRecord? { try await inner.rootModel(key) }
-    func rootModels(release: String) async throws -> [ModelKey: Resolved<ServerModel>] { try await inner.rootModels(release: release) }
-    func localModel(_ key: ModelKey) async throws -> LocalModel? { try await inner.localModel(key) }
-    func serviceNames(release: String) async throws -> Set<String> { try await inner.serviceNames(release: release) }
-    func createLocalModel(_ model: LocalModel) async throws { try await inner.createLocalModel(model) }
-    func runs(limit: Int) async throws -> [RunRecord] { try await inner.runs(limit: limit) }
-    func conflicts(all: Bool) async throws -> [StoredConflict] { try await inner.conflicts(all: all) }
-    func acknowledge(_ ids: [Int64], parentDigests: [ModelKey: String]) async throws -> [Int64] {
-        try await inner.acknowledge(ids, parentDigests: parentDigests)
-    }
-    func setHold(source: String, held: Bool) async throws { try await inner.setHold(source: source, held: held) }
 }

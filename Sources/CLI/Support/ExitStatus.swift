@@ -29,7 +29,8 @@ enum ExitStatus {
         case let error as StoreError:
             switch error {
             case .alreadyExists: return invalidInput
-            case .noSuchRun, .historyUnavailable: return usage
+            case .noSuchRun: return usage
+            case .historyUnavailable: return invalidInput
             default: break
             }
             return nothingApplied

@@ -33,7 +33,7 @@ public struct ConfigLoader: Sendable {
 
     func parse(_ root: YAMLNode, file: String, base: URL) throws(ConfigError) -> Config {
         let m = try wrap(file) { () throws(TreeError) in
-            try MappingReader(root, file: file, allowed: ["database", "cache", "on_source_failure", "clock_skew", "lock_timeout", "sources", "notify"])
+            try MappingReader(root, file: file, allowed: ["database", "cache", "on_source_failure", "clock_skew", "lock_timeout", "history", "sources", "notify"])
         }
         let database = try wrap(file) { () throws(TreeError) in try m.optionalText("database") } ?? "sqlite:zephir-models.db"
         guard database.hasPrefix("sqlite:") || database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") else {
@@ -68,8 +68,9 @@ public struct ConfigLoader: Sendable {
             sources.append(source)
         }
         let notify = try parseNotify(m.node("notify"), file: file)
+        let history = try parseHistory(m.node("history"), file: file)
         return Config(file: file, database: database, cache: URL(fileURLWithPath: cache).standardizedFileURL.path, onSourceFailure: onFailure,
-                      clockSkew: skew, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)), sources: sources, notify: notify)
+                      clockSkew: skew, lockTimeout: .milliseconds(Int64(lockTimeout * 1000)), history: history, sources: sources, notify: notify)
     }
 
     private func parseSource(_ node: YAMLNode, file: String, base: URL) throws(ConfigError) -> SourceConfig {
@@ -203,6 +204,18 @@ public struct ConfigLoader: Sendable {
             }
         }
         return sinks
+    }
+
+    /// `history: {keep_runs: N}` (SPEC §8), N ≥ 1.
+    private func parseHistory(_ node: YAMLNode?, file: String) throws(ConfigError) -> HistoryPolicy {
+        guard let node else { return HistoryPolicy() }
+        let m = try wrap(file) { () throws(TreeError) in try MappingReader(node, file: file, allowed: ["keep_runs"], context: "history") }
+        guard let value = m.node("keep_runs") else { return HistoryPolicy() }
+        guard case .scalar(let k) = value, k.isPlain, case .int(let runs) = PlainScalar.resolve(k.text), runs >= 1 else {
+            throw ConfigError(file: file, line: m.line("keep_runs"),
+                              "history.keep_runs must be a whole number of runs, at least 1 (default \(HistoryPolicy.defaultKeepRuns)): the runs `rollback --to` can restore")
+        }
+        return HistoryPolicy(keepRuns: runs)
     }
 
     private func duration(_ m: MappingReader, _ key: String, file: String) throws(ConfigError) -> TimeInterval? {

@@ -79,17 +79,20 @@ public struct Config: Sendable {
     public var clockSkew: TimeInterval
     /// How long a run waits for another run's lock before giving up (exit 3).
     public var lockTimeout: Duration
+    /// How many runs keep their layer history.
+    public var history: HistoryPolicy
     public var sources: [SourceConfig]
     public var notify: [NotifySink]
 
     public init(file: String, database: String, cache: String, onSourceFailure: SourceFailurePolicy = .keepLastGood, clockSkew: TimeInterval = 300,
-                lockTimeout: Duration = .seconds(30), sources: [SourceConfig], notify: [NotifySink] = []) {
+                lockTimeout: Duration = .seconds(30), history: HistoryPolicy = HistoryPolicy(), sources: [SourceConfig], notify: [NotifySink] = []) {
         self.file = file
         self.database = database
         self.cache = cache
         self.onSourceFailure = onSourceFailure
         self.clockSkew = clockSkew
         self.lockTimeout = lockTimeout
+        self.history = history
         self.sources = sources
         self.notify = notify
     }

@@ -6,8 +6,13 @@ public enum Outbox {
     /// run did not have.
     public static func isNotable(_ report: SyncReport, previousConflicts: [Conflict]) -> Bool {
         if report.status == .applied { return true }
-        let known = Set(previousConflicts.map { "\($0.kind.rawValue)|\($0.subject)|\($0.detail)" })
-        return report.conflicts.contains { !known.contains("\($0.kind.rawValue)|\($0.subject)|\($0.detail)") }
+        let known = Set(previousConflicts.map { identity(of: $0) })
+        return report.conflicts.contains { !known.contains(identity(of: $0)) }
+    }
+
+    /// What makes two runs' conflicts the same one: kind, subject and detail.
+    static func identity(of conflict: Conflict) -> String {
+        "\(conflict.kind.rawValue)|\(conflict.subject)|\(conflict.detail)"
     }
 
     /// The report as stored: JSON with sorted keys; the run id is filled in at delivery.

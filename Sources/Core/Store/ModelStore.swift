@@ -3,7 +3,7 @@ import Foundation
 /// The database behind zephir-models (SPEC §8): it applies one run in one transaction and
 /// answers queries. SQLite and PostgreSQL implement it; one test suite runs against both.
 ///
-/// A store never changes local child models during ``commit(_:)``.
+/// A store never changes local child models in a run's transaction.
 public protocol ModelStore: Sendable {
     /// Creates or migrates the schema.
     func migrate() async throws
@@ -21,9 +21,16 @@ public protocol ModelStore: Sendable {
     /// What the resolved layer holds, for the planner.
     func currentState() async throws -> CurrentState
 
-    /// Applies one run atomically: layers, change set, conflicts, source states and the run record.
-    /// - Returns: the run's id.
-    func commit(_ commit: RunCommit) async throws -> Int64
+    /// The outline kept for a source's installed layer; `nil` when there is none, or when it
+    /// no longer describes the installed layer (a rollback installs layers without one).
+    func layerOutline(source: String) async throws -> LayerOutline?
+    /// The bytes of one of the files the store keeps, by SHA-256; `nil` when it has none.
+    func fileBytes(sha256: String) async throws -> [UInt8]?
+
+    /// Runs `body` in one write transaction (on the run lock's connection when the task holds
+    /// it): committed when it returns, rolled back when it throws. ``RunApplier`` drives it.
+    /// - Parameter doing: what the transaction does, for error messages.
+    func transaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (any RunTransaction) async throws -> T) async throws -> T
 
     // Queries and user actions.
 
@@ -39,6 +46,8 @@ public protocol ModelStore: Sendable {
     func runs(limit: Int) async throws -> [RunRecord]
     /// Conflicts of the latest run (unacknowledged only unless `all`), or of every run when `all`.
     func conflicts(all: Bool) async throws -> [StoredConflict]
+    /// Every conflict of one run, acknowledged or not, in the order written.
+    func conflicts(run: Int64) async throws -> [StoredConflict]
     /// Marks conflicts reviewed; a `parent-updated` ack also records the child's new parent digest.
     /// - Returns: the ids that existed.
     func acknowledge(_ ids: [Int64], parentDigests: [ModelKey: String]) async throws -> [Int64]
@@ -56,9 +65,11 @@ public protocol ModelStore: Sendable {
 }
 
 extension ModelStore {
-    public func layers(asOf run: Int64) async throws -> [String: LayerRecord] { throw StoreError.unsupported("rollback") }
-    public func pendingNotifications(now: String) async throws -> [OutboxMessage] { [] }
-    public func recordDelivery(id: Int64, delivered: Bool, error: String?, nextAttempt: String?) async throws {}
+    /// Applies one run atomically with ``RunApplier``'s rules (default history, no sinks).
+    /// - Returns: the run's id.
+    public func commit(_ commit: RunCommit, content: RunContent? = nil) async throws -> Int64 {
+        try await RunApplier(store: self).apply(commit, content: content)
+    }
 }
 
 /// Why the store failed, naming the database.
@@ -69,7 +80,6 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case corrupt(String)
     case noSuchRun(Int64)
     case historyUnavailable(Int64, since: Int64)
-    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -79,8 +89,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .corrupt(let what): return "the database is inconsistent: \(what)"
         case .noSuchRun(let id): return "there is no run \(id); `zephir-models history` lists the runs"
         case .historyUnavailable(let id, let since):
-            return "the source layers of run \(id) were not kept (this database keeps them from run \(since) on); roll back to run \(since) or later"
-        case .unsupported(let what): return "this database backend does not support \(what) yet; use the SQLite store for it"
+            return "run \(id) can no longer be restored: its source layers were pruned (`history: {keep_runs: N}` in the configuration keeps the last N runs) or predate the layer history; the oldest run this database can restore is \(since)"
         }
     }
 }

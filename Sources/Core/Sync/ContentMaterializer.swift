@@ -7,7 +7,7 @@ import Foundation
 /// else the store, and is checked against its digest before it is decoded.
 struct ContentMaterializer: Sendable {
     let cache: FetchCache
-    let store: (any StreamingModelStore)?
+    let store: (any ModelStore)?
 
     /// Makes full every model that more than one layer offers.
     func completeShared(_ layers: inout [SourceLayer], content: inout RunContent) async throws {

@@ -45,18 +45,13 @@ public struct Rollback: Sendable {
         let resolution = SyncEngine.fingerprint(sources: config.sources.filter(\.enabled), digests: then.mapValues(\.installed.digest),
                                                 adapters: adapters, locals: current.localModels)
         let status: RunRecord.Status = affected.isEmpty && plan.changes.isEmpty ? .unchanged : .applied
-        let run = RunRecord(startedAt: startedAt, finishedAt: RFC3339.format(Date()), status: status, sources: attempts,
-                            modelsAdded: plan.changes.addModels.count, modelsChanged: plan.changes.changeModels.count,
-                            modelsRemoved: plan.changes.removeModels.count, conflictCount: conflicts.count, resolution: resolution)
-        var report = SyncReport(run: nil, dryRun: false, status: status, startedAt: startedAt, finishedAt: run.finishedAt, sources: attempts,
+        var report = SyncReport(run: nil, dryRun: false, status: status, startedAt: startedAt, finishedAt: RFC3339.format(Date()), sources: attempts,
                                 changes: SyncReport.changes(plan.changes, current: current), conflicts: conflicts, exitCode: 0)
-        var commit = RunCommit(run: run, layers: affected.compactMap { then[$0] }, changes: plan.changes, conflicts: conflicts,
-                               removeLayers: affected.filter { then[$0] == nil }, hold: affected)
-        if !config.notify.isEmpty {
-            let payload = try Outbox.payload(report)
-            commit.notifications = config.notify.map { OutboxMessage(sink: $0.description, payload: payload) }
-        }
-        report.run = try await store.commit(commit)
+        let commit = RunCommit(run: RunRecord(report, resolution: resolution), layers: affected.compactMap { then[$0] }, changes: plan.changes,
+                               conflicts: conflicts, removeLayers: affected.filter { then[$0] == nil }, hold: affected)
+        // A rollback is always worth a notification: an operator undid an update.
+        report.run = try await RunApplier(store: store, keepRuns: config.history.keepRuns, sinks: config.notify)
+            .apply(commit, report: report, alwaysNotify: true)
         return report
     }
 }

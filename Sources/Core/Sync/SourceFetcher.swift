@@ -25,6 +25,9 @@ public struct SourceFetcher: Sendable {
         public var bytesFetched: Int
         /// When outlining: the outline, and where the bytes and full models are.
         public var content: LayerContent?
+        /// Why this fetch read files it could have reused (the installed layer's outline could
+        /// not be read), for the run's report; `nil` normally.
+        public var fallback: String?
     }
 
     public enum Outcome: Sendable {
@@ -59,13 +62,13 @@ public struct SourceFetcher: Sendable {
     ///   - previous: when outlining, the outline of the installed layer, whose unchanged files are not read again.
     public func fetch(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, now: Date, clockSkew: TimeInterval,
                       previous: LayerOutline? = nil) async -> Outcome {
-        await fetch(config, adapter: adapter, installed: installed, floor: floor, now: now, clockSkew: clockSkew, outline: { previous })
+        await fetch(config, adapter: adapter, installed: installed, floor: floor, now: now, clockSkew: clockSkew, outline: { () async throws -> LayerOutline? in previous })
     }
 
     /// Runs the pipeline for one source, asking for the installed layer's outline only when the
     /// index is new (a source that did not change costs no more than its index).
     public func fetch(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, now: Date, clockSkew: TimeInterval,
-                      outline previous: @Sendable () async -> LayerOutline?) async -> Outcome {
+                      outline previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
         let transport: any BundleTransport
         do {
             transport = try adapter.makeTransport()
@@ -88,147 +91,31 @@ public struct SourceFetcher: Sendable {
         var downloaded: Bool
     }
 
+    /// SPEC §6 steps 1–4 for one source: verify the index → fetch the files → decode them →
+    /// validate the tree → the snapshot.
     private func pipeline(_ config: SourceConfig, scope: SourceScope, transport: any BundleTransport, installed: InstalledSource?, floor: Int?, now: Date,
-                          clockSkew: TimeInterval, previous: @Sendable () async -> LayerOutline?) async -> Outcome {
-        let reader = BundleReader(transport: transport, limits: limits)
+                          clockSkew: TimeInterval, previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
         do {
-            let envelopeBytes = try await transport.fetch("index.json", maxBytes: limits.maxIndexBytes)
-            guard envelopeBytes.count <= limits.maxIndexBytes else { throw TrustError.tooLarge(what: "index.json", limit: limits.maxIndexBytes) }
-            let verified = try IndexPolicy.verify(envelopeBytes: envelopeBytes, policy: config.signature, expectedSource: config.name, now: now, clockSkew: clockSkew)
-            if let floor, verified.index.version < floor {
-                throw TrustError.rollback(installed: floor, offered: verified.index.version)
-            }
+            let (verified, envelope) = try await verifyIndex(config, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
             if try IndexPolicy.compare(verified, installedVersion: installed?.version, installedDigest: installed?.digest) {
                 return .unchanged(verified)
             }
             guard verified.index.totalSize <= limits.maxTotalBytes else { throw TrustError.tooLarge(what: "the bundle", limit: limits.maxTotalBytes) }
-
-            let entries = verified.index.files
-            // When outlining, files unchanged since the installed layer are taken from its outline.
-            let previous = outlining && installed != nil ? await previous() : nil
-            let reusable = previous?.digest == installed?.digest ? (previous?.entriesByPath() ?? [:]) : [:]
-            let reused: [LayerOutline.Entry?] = entries.map { entry in
-                guard let old = reusable[entry.path], old.file == entry else { return nil }
-                return old
-            }
-            let spill = outlining ? ContentSpill(folder: cache.root.path) : nil
-            let decoder = TreeFileDecoder(limits: limits.yaml)
-            let cache = self.cache, outlining = self.outlining
-            var tree = DatasourceTree()
-            var files: [LayerRecord.File] = []
-            var outline: [LayerOutline.Entry] = []
-            var spilled: [String: LayerContent.Spilled] = [:]
-            var errors: [TreeError] = []
-            var fetched = 0, bytes = 0
-            var failure: (any Error)?
-            if !outlining { files.reserveCapacity(entries.count) } else { outline.reserveCapacity(entries.count) }
-
-            /// Takes one file's result, in index order.
-            func take(_ index: Int, _ loaded: Loaded?) throws {
-                let entry = entries[index]
-                guard let loaded else {
-                    let old = reused[index]!
-                    tree.add(old.outline)
-                    outline.append(old)
-                    return
-                }
-                if loaded.downloaded {
-                    fetched += 1
-                    bytes += loaded.bytes.count
-                }
-                var file: TreeFile?
-                switch loaded.decoded {
-                case .success(let decoded): file = decoded
-                case .failure(let error): errors.append(error)
-                }
-                guard let spill else {
-                    if let file { tree.add(file) }
-                    files.append(LayerRecord.File(path: entry.path, sha256: entry.sha256, bytes: loaded.bytes))
-                    return
-                }
-                guard let file else { return }
-                tree.add(file)
-                outline.append(LayerOutline.Entry(file: entry, outline: file))
-                var record = LayerContent.Spilled(bytes: try spill.append(loaded.bytes), model: nil)
-                if let model = loaded.record { record.model = try spill.append(model) }
-                spilled[entry.path] = record
-            }
-
-            // Loads run ahead of the entry being taken by at most `parallelism` files; a load
-            // that fails is reported only when its turn comes, as if files were read one by one.
-            let toLoad = entries.indices.filter { reused[$0] == nil }
-            await withTaskGroup(of: (Int, Result<Loaded, any Error>).self) { group in
-                var started = 0, pending = 0, pendingBytes = 0
-                /// Starts the next load if a worker is free, and if the files being loaded and
-                /// their next one stay within `parallelBytes` (large files go one at a time).
-                func start() {
-                    guard started < toLoad.count, pending < parallelism else { return }
-                    let index = toLoad[started]
-                    let entry = entries[index]
-                    guard pending == 0 || pendingBytes + entry.size <= Self.parallelBytes else { return }
-                    started += 1
-                    pending += 1
-                    pendingBytes += entry.size
-                    group.addTask {
-                        do {
-                            var downloaded = false
-                            let content: [UInt8]
-                            if let cached = cache.read(entry) {
-                                content = cached
-                            } else {
-                                content = try await reader.readFile(entry)
-                                cache.write(content, sha256: entry.sha256)
-                                downloaded = true
-                            }
-                            let decoded: Result<(file: TreeFile, record: [UInt8]?), TreeError> = Result { () throws(TreeError) in
-                                outlining ? try decoder.decodeOutlined(path: entry.path, bytes: content)
-                                          : (try decoder.decode(path: entry.path, bytes: content), nil)
-                            }
-                            return (index, .success(Loaded(bytes: content, decoded: decoded.map(\.file), record: (try? decoded.get())?.record,
-                                                           downloaded: downloaded)))
-                        } catch {
-                            return (index, .failure(error))
-                        }
-                    }
-                }
-                for _ in 0..<parallelism { start() }
-                func taken(_ index: Int) {
-                    pending -= 1
-                    pendingBytes -= entries[index].size
-                    start()
-                }
-                var waiting: [Int: Result<Loaded, any Error>] = [:]
-                var next = 0
-                do {
-                    while next < entries.count {
-                        if reused[next] != nil {
-                            try take(next, nil)
-                        } else if let result = waiting.removeValue(forKey: next) {
-                            try take(next, try result.get())
-                            taken(next)
-                        } else if let (index, result) = await group.next() {
-                            waiting[index] = result
-                            continue
-                        } else {
-                            break
-                        }
-                        next += 1
-                    }
-                } catch {
-                    group.cancelAll()
-                    failure = error
+            var fallback: String?
+            var outline: LayerOutline?
+            if outlining && installed != nil {
+                do { outline = try await previous() } catch {
+                    fallback = "the stored outline of its installed layer could not be read (\(error)); every file of the new version was read and decoded"
                 }
             }
-            if let failure { throw failure }
-            // SPEC §4: what the source may not define is set aside (out-of-scope at the merge),
-            // and only the rest must hold together.
-            if errors.isEmpty { errors = TreeValidator.problems(in: scope.inScope(tree)) }
-            if !errors.isEmpty { throw TrustError.invalidTree(TreeValidationError(errors).description) }
-            let content = spill.map { spill in
-                LayerContent(source: config.name, outline: LayerOutline(digest: verified.digest, entries: outline), spilled: spilled, spill: spill)
+            let reused = reusableEntries(verified.index.files, outline: outline, installed: installed)
+            var files = try await fetchAndDecode(verified.index.files, reused: reused, reader: BundleReader(transport: transport, limits: limits))
+            try validate(files, scope: scope)
+            let content = files.spill.map { spill in
+                LayerContent(source: config.name, outline: LayerOutline(digest: verified.digest, entries: files.outline), spilled: files.spilled, spill: spill)
             }
-            return .updated(Snapshot(verified: verified, envelope: envelopeBytes, files: files, tree: tree, filesFetched: fetched, bytesFetched: bytes,
-                                     content: content))
+            return .updated(Snapshot(verified: verified, envelope: envelope, files: files.files, tree: files.tree, filesFetched: files.fetched,
+                                     bytesFetched: files.bytes, content: content, fallback: fallback))
         } catch let error as TrustError {
             return .rejected(error)
         } catch let error as FetchError {
@@ -238,5 +125,159 @@ public struct SourceFetcher: Sendable {
         } catch {
             return .unavailable(.network(url: transport.location, reason: "\(error)"))
         }
+    }
+
+    /// Step 1–2: the index, fetched within its size limit and checked under the signature policy,
+    /// the source name, expiry and rollback protection (equivocation is the caller's next check).
+    private func verifyIndex(_ config: SourceConfig, transport: any BundleTransport, floor: Int?, now: Date, clockSkew: TimeInterval) async throws
+        -> (BundleReader.VerifiedIndex, Data) {
+        let envelopeBytes = try await transport.fetch("index.json", maxBytes: limits.maxIndexBytes)
+        guard envelopeBytes.count <= limits.maxIndexBytes else { throw TrustError.tooLarge(what: "index.json", limit: limits.maxIndexBytes) }
+        let verified = try IndexPolicy.verify(envelopeBytes: envelopeBytes, policy: config.signature, expectedSource: config.name, now: now, clockSkew: clockSkew)
+        if let floor, verified.index.version < floor {
+            throw TrustError.rollback(installed: floor, offered: verified.index.version)
+        }
+        return (verified, envelopeBytes)
+    }
+
+    /// When outlining, the entries of the installed layer's outline that the new index lists
+    /// unchanged (same path, size and digest): they are neither fetched nor decoded again.
+    private func reusableEntries(_ entries: [BundleIndex.File], outline: LayerOutline?, installed: InstalledSource?) -> [LayerOutline.Entry?] {
+        let reusable = outline != nil && outline?.digest == installed?.digest ? (outline?.entriesByPath() ?? [:]) : [:]
+        return entries.map { entry in
+            guard let old = reusable[entry.path], old.file == entry else { return nil }
+            return old
+        }
+    }
+
+    /// What ``fetchAndDecode(_:reused:reader:)`` gathered, in index order.
+    private struct Files {
+        var tree = DatasourceTree()
+        /// Every file with its bytes (not outlining).
+        var files: [LayerRecord.File] = []
+        /// The outline's entries, and where the spill holds each file's bytes and model (outlining).
+        var outline: [LayerOutline.Entry] = []
+        var spilled: [String: LayerContent.Spilled] = [:]
+        var spill: ContentSpill?
+        /// Every file that failed to decode.
+        var errors: [TreeError] = []
+        var fetched = 0, bytes = 0
+
+        /// Takes one file's result: `loaded`, or the reused outline entry when `nil`.
+        mutating func take(_ entry: BundleIndex.File, _ loaded: Loaded?, reused: LayerOutline.Entry?) throws {
+            guard let loaded else {
+                tree.add(reused!.outline)
+                outline.append(reused!)
+                return
+            }
+            if loaded.downloaded {
+                fetched += 1
+                bytes += loaded.bytes.count
+            }
+            var file: TreeFile?
+            switch loaded.decoded {
+            case .success(let decoded): file = decoded
+            case .failure(let error): errors.append(error)
+            }
+            guard let spill else {
+                if let file { tree.add(file) }
+                files.append(LayerRecord.File(path: entry.path, sha256: entry.sha256, bytes: loaded.bytes))
+                return
+            }
+            guard let file else { return }
+            tree.add(file)
+            outline.append(LayerOutline.Entry(file: entry, outline: file))
+            var record = LayerContent.Spilled(bytes: try spill.append(loaded.bytes), model: nil)
+            if let model = loaded.record { record.model = try spill.append(model) }
+            spilled[entry.path] = record
+        }
+    }
+
+    /// Steps 3–4: every file not reused, fetched (or read from the cache) and checked for size
+    /// and digest, then decoded, a few at a time in parallel, taken in index order so that the
+    /// first failing file is the one reported, as if read one by one.
+    private func fetchAndDecode(_ entries: [BundleIndex.File], reused: [LayerOutline.Entry?], reader: BundleReader) async throws -> Files {
+        var files = Files()
+        files.spill = outlining ? ContentSpill(folder: cache.root.path) : nil
+        if outlining { files.outline.reserveCapacity(entries.count) } else { files.files.reserveCapacity(entries.count) }
+        let decoder = TreeFileDecoder(limits: limits.yaml)
+        let cache = self.cache, outlining = self.outlining, parallelism = self.parallelism
+        var failure: (any Error)?
+
+        // Loads run ahead of the entry being taken by at most `parallelism` files; a load that
+        // fails is reported only when its turn comes, as if files were read one by one.
+        let toLoad = entries.indices.filter { reused[$0] == nil }
+        await withTaskGroup(of: (Int, Result<Loaded, any Error>).self) { group in
+            var started = 0, pending = 0, pendingBytes = 0
+            /// Starts the next load if a worker is free, and if the files being loaded and
+            /// their next one stay within `parallelBytes` (large files go one at a time).
+            func start() {
+                guard started < toLoad.count, pending < parallelism else { return }
+                let index = toLoad[started]
+                let entry = entries[index]
+                guard pending == 0 || pendingBytes + entry.size <= Self.parallelBytes else { return }
+                started += 1
+                pending += 1
+                pendingBytes += entry.size
+                group.addTask {
+                    do {
+                        var downloaded = false
+                        let content: [UInt8]
+                        if let cached = cache.read(entry) {
+                            content = cached
+                        } else {
+                            content = try await reader.readFile(entry)
+                            cache.write(content, sha256: entry.sha256)
+                            downloaded = true
+                        }
+                        let decoded: Result<(file: TreeFile, record: [UInt8]?), TreeError> = Result { () throws(TreeError) in
+                            outlining ? try decoder.decodeOutlined(path: entry.path, bytes: content)
+                                      : (try decoder.decode(path: entry.path, bytes: content), nil)
+                        }
+                        return (index, .success(Loaded(bytes: content, decoded: decoded.map(\.file), record: (try? decoded.get())?.record,
+                                                       downloaded: downloaded)))
+                    } catch {
+                        return (index, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<parallelism { start() }
+            func taken(_ index: Int) {
+                pending -= 1
+                pendingBytes -= entries[index].size
+                start()
+            }
+            var waiting: [Int: Result<Loaded, any Error>] = [:]
+            var next = 0
+            do {
+                while next < entries.count {
+                    if reused[next] != nil {
+                        try files.take(entries[next], nil, reused: reused[next])
+                    } else if let result = waiting.removeValue(forKey: next) {
+                        try files.take(entries[next], try result.get(), reused: nil)
+                        taken(next)
+                    } else if let (index, result) = await group.next() {
+                        waiting[index] = result
+                        continue
+                    } else {
+                        break
+                    }
+                    next += 1
+                }
+            } catch {
+                group.cancelAll()
+                failure = error
+            }
+        }
+        if let failure { throw failure }
+        return files
+    }
+
+    /// Step 4 (SPEC §4): every file decoded; what the source may not define is set aside
+    /// (out-of-scope at the merge), and only the rest must hold together.
+    private func validate(_ files: Files, scope: SourceScope) throws(TrustError) {
+        var errors = files.errors
+        if errors.isEmpty { errors = TreeValidator.problems(in: scope.inScope(files.tree)) }
+        if !errors.isEmpty { throw .invalidTree(TreeValidationError(errors).description) }
     }
 }

@@ -34,13 +34,18 @@ public struct SyncEngine: Sendable {
     public let adapters: [String: any SourceAdapter]
     public let store: any ModelStore
     public let fetcher: SourceFetcher
+    /// Whether layers are outlined (file bytes and model variables kept out of memory, see
+    /// ``SourceFetcher/outlining``): decided once, here, for every step of a run.
+    public let streaming: Bool
 
+    /// - Parameter streaming: outline layers (the default); `false` holds whole layers in memory
+    ///   (tests compare both ways).
     /// - Throws: ``ConfigError`` when a source's kind is unknown or its settings are invalid.
-    public init(config: Config, registry: SourceRegistry, store: any ModelStore) throws {
+    public init(config: Config, registry: SourceRegistry, store: any ModelStore, streaming: Bool = true) throws {
         self.config = config
         self.store = store
-        // A store that reads content on demand gets outlined layers: a run then holds one file per core, not whole bundles.
-        self.fetcher = SourceFetcher(cache: FetchCache(root: config.cache), outlining: store is any StreamingModelStore)
+        self.streaming = streaming
+        self.fetcher = SourceFetcher(cache: FetchCache(root: config.cache), outlining: streaming)
         self.adapters = try registry.adapters(for: config)
     }
 
@@ -62,76 +67,84 @@ public struct SyncEngine: Sendable {
         var failed: Bool
     }
 
+    /// What every source's fetch came to, highest priority first.
+    private struct Fetch: Sendable {
+        var sources: [Fetched]
+        var attempts: [SourceAttempt] { sources.map(\.attempt) }
+        var conflicts: [Conflict] { sources.flatMap(\.conflicts) }
+        var failures: Int { sources.filter(\.failed).count }
+        var attempted: Int { sources.filter { $0.attempt.result != .held }.count }
+        var snapshots: [String: SourceFetcher.Snapshot] {
+            Dictionary(sources.compactMap { f in f.snapshot.map { (f.config.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        }
+        var notes: [String] { sources.compactMap { f in f.snapshot?.fallback.map { "source '\(f.config.name)': \($0)" } } }
+    }
+
+    /// A run, as steps a reader finds by SPEC §6's words: fetch all → resolve → plan → apply → report.
     private func execute(_ options: Options) async throws -> SyncReport {
         let startedAt = RFC3339.format(options.now)
         let installed = try await store.installedSources()
-        let states = try await store.sourceStates()
-        let enabled = config.sources.filter { $0.enabled }
-        let wanted = enabled.filter { options.sources.isEmpty || options.sources.contains($0.name) }
-
-        var fetched: [Fetched] = []
-        var toFetch: [SourceConfig] = []
-        for source in wanted {
-            if states[source.name]?.held == true {
-                fetched.append(Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .held, version: installed[source.name]?.version,
-                                                                              message: "on hold: `zephir-models unhold \(source.name)` resumes its updates"),
-                                       snapshot: nil, conflicts: [], failed: false))
-            } else {
-                toFetch.append(source)
-            }
-        }
-        fetched += await fetchAll(toFetch, installed: installed, states: states, now: options.now, concurrency: options.concurrency,
-                                  progress: options.progress)
-        fetched.sort { $0.config.priority > $1.config.priority }
-
-        let attempts = fetched.map(\.attempt)
-        let sourceConflicts = fetched.flatMap(\.conflicts)
-        let failures = fetched.filter(\.failed).count
-        let attempted = fetched.filter { $0.attempt.result != .held }.count
-        let previousResolution = try await store.runs(limit: 1).first?.resolution
-        let previousConflicts = options.dryRun || config.notify.isEmpty ? [] : try await store.conflicts(all: false).map(\.conflict)
-
-        func record(_ status: RunRecord.Status, resolution: String?, changes: ChangeSet = ChangeSet(), conflicts: Int) -> RunRecord {
-            RunRecord(startedAt: startedAt, finishedAt: RFC3339.format(Date()), status: status, sources: attempts,
-                      modelsAdded: changes.addModels.count, modelsChanged: changes.changeModels.count, modelsRemoved: changes.removeModels.count,
-                      conflictCount: conflicts, resolution: resolution)
+        let fetch = try await fetchAll(options, installed: installed)
+        let previousRun = try await store.runs(limit: 1).first
+        func report(_ status: RunRecord.Status, changes: [SyncReport.Change] = [], conflicts: [Conflict], exitCode: Int32) -> SyncReport {
+            SyncReport(run: nil, dryRun: options.dryRun, status: status, startedAt: startedAt, finishedAt: RFC3339.format(Date()),
+                       sources: fetch.attempts, changes: changes, conflicts: conflicts, exitCode: exitCode, notes: fetch.notes)
         }
 
         // Nothing applied: every source failed, or one failed under `abort`.
-        if failures > 0 && (failures == attempted || config.onSourceFailure == .abort) {
-            let run = record(.failed, resolution: previousResolution, conflicts: sourceConflicts.count)
-            var report = SyncReport(run: nil, dryRun: options.dryRun, status: .failed, startedAt: startedAt, finishedAt: run.finishedAt,
-                                    sources: attempts, changes: [], conflicts: sourceConflicts, exitCode: 3)
+        if fetch.failures > 0 && (fetch.failures == fetch.attempted || config.onSourceFailure == .abort) {
+            var failed = report(.failed, conflicts: fetch.conflicts, exitCode: 3)
             if !options.dryRun {
-                report.run = try await commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true), report: report,
-                                              previous: previousConflicts)
+                failed.run = try await apply(RunCommit(run: RunRecord(failed, resolution: previousRun?.resolution), conflicts: fetch.conflicts,
+                                                       carryForwardConflicts: true), report: failed)
             }
-            return report
+            return failed
         }
-        let exitCode: Int32 = failures > 0 ? 2 : 0
-
-        let snapshots = Dictionary(fetched.compactMap { f in f.snapshot.map { (f.config.name, $0) } }, uniquingKeysWith: { a, _ in a })
+        let exitCode: Int32 = fetch.failures > 0 ? 2 : 0
+        let snapshots = fetch.snapshots
         let current = try await store.currentState()
         var digests = installed.mapValues(\.digest)
         for (name, snapshot) in snapshots { digests[name] = snapshot.verified.digest }
+        let enabled = config.sources.filter(\.enabled)
         let resolution = Self.fingerprint(sources: enabled, digests: digests, adapters: adapters, locals: current.localModels)
 
-        if snapshots.isEmpty && resolution == previousResolution {
-            let run = record(.unchanged, resolution: resolution, conflicts: sourceConflicts.count)
-            var report = SyncReport(run: nil, dryRun: options.dryRun, status: .unchanged, startedAt: startedAt, finishedAt: run.finishedAt,
-                                    sources: attempts, changes: [], conflicts: sourceConflicts, exitCode: exitCode)
+        // Nothing the resolution depends on changed: nothing to resolve, the conflicts carry forward.
+        if snapshots.isEmpty && resolution == previousRun?.resolution {
+            var unchanged = report(.unchanged, conflicts: fetch.conflicts, exitCode: exitCode)
             if !options.dryRun {
-                report.run = try await commit(RunCommit(run: run, conflicts: sourceConflicts, carryForwardConflicts: true), report: report,
-                                              previous: previousConflicts)
-                report.conflicts = try await store.conflicts(all: false).map(\.conflict)
+                unchanged.run = try await apply(RunCommit(run: RunRecord(unchanged, resolution: resolution), conflicts: fetch.conflicts,
+                                                          carryForwardConflicts: true), report: unchanged)
+                unchanged.conflicts = try await store.conflicts(all: false).map(\.conflict)
             }
-            return report
+            return unchanged
         }
 
+        var (layers, content, notes) = try await loadLayers(snapshots, installed: installed)
+        options.progress?(.resolving(layers: layers.count, models: layers.reduce(0) { $0 + $1.tree.modelCount }))
+        let (resolved, plan) = try await resolveAndPlan(&layers, content: &content, current: current)
+        if !options.dryRun {
+            options.progress?(.applying(models: plan.changes.addModels.count + plan.changes.changeModels.count + plan.changes.removeModels.count))
+        }
+        let newLayers = fetch.sources.compactMap { f in f.snapshot.map { Self.layerRecord(f.config.name, $0, now: options.now) } }
+        let status: RunRecord.Status = plan.changes.isEmpty && newLayers.isEmpty ? .unchanged : .applied
+        var applied = report(status, changes: SyncReport.changes(plan.changes, current: current),
+                             conflicts: fetch.conflicts + resolved.conflicts + plan.conflicts, exitCode: exitCode)
+        applied.notes += notes
+        if !options.dryRun {
+            applied.run = try await apply(RunCommit(run: RunRecord(applied, resolution: resolution), layers: newLayers, changes: plan.changes,
+                                                    conflicts: applied.conflicts), report: applied, content: content)
+        }
+        return applied
+    }
+
+    /// Every enabled source's layer for this run: its new snapshot, else its installed layer
+    /// (outlined when the store keeps an outline, else read in full: `notes` says why).
+    private func loadLayers(_ snapshots: [String: SourceFetcher.Snapshot], installed: [String: InstalledSource]) async throws
+        -> (layers: [SourceLayer], content: RunContent, notes: [String]) {
         var layers: [SourceLayer] = []
         var content = RunContent()
-        let streaming = store as? any StreamingModelStore
-        for source in enabled {
+        var notes: [String] = []
+        for source in config.sources where source.enabled {
             guard let adapter = adapters[source.name] else { continue }
             let role = type(of: adapter).role
             if let snapshot = snapshots[source.name] {
@@ -139,60 +152,61 @@ public struct SyncEngine: Sendable {
                                           version: snapshot.verified.index.version, tree: snapshot.tree,
                                           fileDigests: Dictionary(snapshot.verified.index.files.map { ($0.path, $0.sha256) }, uniquingKeysWith: { a, _ in a })))
                 content.layers[source.name] = snapshot.content
-            } else if let layer = installed[source.name] {
-                if let streaming, let outline = try? await streaming.layerOutline(source: source.name) {
-                    layers.append(SourceLayer(source: source.name, role: role, priority: source.priority, scope: source.scope, version: layer.version,
-                                              tree: outline.tree, fileDigests: Dictionary(outline.entries.map { ($0.file.path, $0.file.sha256) },
-                                                                                          uniquingKeysWith: { a, _ in a })))
-                    content.layers[source.name] = LayerContent(source: source.name, outline: outline)
-                } else {
-                    layers.append(try await StoredLayers.load(source, role: role, version: layer.version, from: store))
+                continue
+            }
+            guard let layer = installed[source.name] else { continue }
+            if streaming {
+                do {
+                    if let outline = try await store.layerOutline(source: source.name) {
+                        layers.append(SourceLayer(source: source.name, role: role, priority: source.priority, scope: source.scope, version: layer.version,
+                                                  tree: outline.tree, fileDigests: Dictionary(outline.entries.map { ($0.file.path, $0.file.sha256) },
+                                                                                              uniquingKeysWith: { a, _ in a })))
+                        content.layers[source.name] = LayerContent(source: source.name, outline: outline)
+                        continue
+                    }
+                } catch {
+                    notes.append("source '\(source.name)': its stored outline could not be read (\(error)); its installed layer was read in full instead")
                 }
             }
+            layers.append(try await StoredLayers.load(source, role: role, version: layer.version, from: store))
         }
-        options.progress?(.resolving(layers: layers.count, models: layers.reduce(0) { $0 + $1.tree.modelCount }))
-        let materializer = ContentMaterializer(cache: fetcher.cache, store: streaming)
-        // Outlines stand in for models only where no model content is compared or read.
+        return (layers, content, notes)
+    }
+
+    /// Resolves the layers and plans the change set against the store, reading in full only
+    /// the outlined models that must be compared or read (``ContentMaterializer``).
+    private func resolveAndPlan(_ layers: inout [SourceLayer], content: inout RunContent, current: CurrentState) async throws
+        -> (resolved: ResolvedState, plan: Plan) {
+        let materializer = ContentMaterializer(cache: fetcher.cache, store: streaming ? store : nil)
         try await materializer.completeShared(&layers, content: &content)
         var resolved = Resolver.resolve(layers)
         try await materializer.completeAncestors(of: current.localModels, in: &resolved, content: &content)
         let plan = Planner.plan(resolved: resolved, current: current)
         try await materializer.complete(plan.changes, content: &content)
-        if !options.dryRun {
-            options.progress?(.applying(models: plan.changes.addModels.count + plan.changes.changeModels.count + plan.changes.removeModels.count))
-        }
-        let conflicts = sourceConflicts + resolved.conflicts + plan.conflicts
-        let newLayers = fetched.compactMap { f in f.snapshot.map { Self.layerRecord(f.config.name, $0, now: options.now) } }
-        let status: RunRecord.Status = plan.changes.isEmpty && newLayers.isEmpty ? .unchanged : .applied
-        let run = record(status, resolution: resolution, changes: plan.changes, conflicts: conflicts.count)
-        var report = SyncReport(run: nil, dryRun: options.dryRun, status: status, startedAt: startedAt, finishedAt: run.finishedAt, sources: attempts,
-                                changes: SyncReport.changes(plan.changes, current: current), conflicts: conflicts, exitCode: exitCode)
-        if !options.dryRun {
-            report.run = try await commit(RunCommit(run: run, layers: newLayers, changes: plan.changes, conflicts: conflicts), report: report,
-                                          previous: previousConflicts, content: content)
-        }
-        return report
+        return (resolved, plan)
     }
 
-    /// Commits a run, with its report in the outbox when it changed something or raised new
-    /// conflicts and sinks are configured. A cancelled task abandons the run here, before writing.
-    private func commit(_ commit: RunCommit, report: SyncReport, previous: [Conflict], content: RunContent? = nil) async throws -> Int64 {
-        try Task.checkCancellation()
-        var commit = commit
-        if !config.notify.isEmpty && Outbox.isNotable(report, previousConflicts: previous) {
-            let payload = try Outbox.payload(report)
-            commit.notifications = config.notify.map { OutboxMessage(sink: $0.description, payload: payload) }
-        }
-        if let content, let streaming = store as? any StreamingModelStore { return try await streaming.commit(commit, content: content) }
-        return try await store.commit(commit)
+    /// Writes the run (``RunApplier``). A cancelled task abandons the run here, before writing.
+    private func apply(_ commit: RunCommit, report: SyncReport, content: RunContent? = nil) async throws -> Int64 {
+        try await RunApplier(store: store, keepRuns: config.history.keepRuns, sinks: config.notify)
+            .apply(commit, report: report, content: streaming ? content : nil)
     }
 
-    /// Fetches sources concurrently, at most `concurrency` at a time.
-    private func fetchAll(_ sources: [SourceConfig], installed: [String: InstalledSource], states: [String: SourceState], now: Date,
-                          concurrency: Int, progress: (@Sendable (SyncProgress) -> Void)?) async -> [Fetched] {
-        await withTaskGroup(of: Fetched.self) { group in
+    /// Fetches every wanted source not on hold, concurrently, at most `options.concurrency` at a time.
+    private func fetchAll(_ options: Options, installed: [String: InstalledSource]) async throws -> Fetch {
+        let states = try await store.sourceStates()
+        let wanted = config.sources.filter { $0.enabled && (options.sources.isEmpty || options.sources.contains($0.name)) }
+        var fetched: [Fetched] = []
+        for source in wanted where states[source.name]?.held == true {
+            fetched.append(Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .held, version: installed[source.name]?.version,
+                                                                          message: "on hold: `zephir-models unhold \(source.name)` resumes its updates"),
+                                   snapshot: nil, conflicts: [], failed: false))
+        }
+        let toFetch = wanted.filter { states[$0.name]?.held != true }
+        let progress = options.progress, now = options.now
+        fetched += await withTaskGroup(of: Fetched.self) { group in
             var results: [Fetched] = []
-            var pending = sources[...]
+            var pending = toFetch[...]
             func start(_ group: inout TaskGroup<Fetched>) {
                 guard let source = pending.popFirst(), let adapter = adapters[source.name] else { return }
                 let layer = installed[source.name]
@@ -202,19 +216,20 @@ public struct SyncEngine: Sendable {
                     // The installed layer's outline, if the store keeps one: unchanged files are then not read again.
                     let store = self.store
                     let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew,
-                                                      outline: { try? await (store as? any StreamingModelStore)?.layerOutline(source: source.name) })
+                                                      outline: { try await store.layerOutline(source: source.name) })
                     let result = Self.describe(outcome, source: source, installed: layer)
                     progress?(.fetched(result.attempt))
                     return result
                 }
             }
-            for _ in 0..<max(1, concurrency) { start(&group) }
+            for _ in 0..<max(1, options.concurrency) { start(&group) }
             while let result = await group.next() {
                 results.append(result)
                 start(&group)
             }
             return results
         }
+        return Fetch(sources: fetched.sorted { $0.config.priority > $1.config.priority })
     }
 
     private static func describe(_ outcome: SourceFetcher.Outcome, source: SourceConfig, installed: InstalledSource?) -> Fetched {

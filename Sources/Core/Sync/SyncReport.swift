@@ -26,6 +26,9 @@ public struct SyncReport: Sendable, Codable {
     public var conflicts: [Conflict]
     /// SPEC §3: 0 done, 2 done but a source failed, 3 nothing applied.
     public var exitCode: Int32
+    /// What the run did differently from usual and why, for the operator (a stored outline that
+    /// could not be read, so a layer was read in full).
+    public var notes: [String] = []
 
     public var modelsAdded: Int { changes.filter { $0.entity == .model && $0.action == .add }.count }
     public var modelsChanged: Int { changes.filter { $0.entity == .model && $0.action == .change }.count }
@@ -69,5 +72,15 @@ extension SyncReport {
         }
         let order: [Change.Entity: Int] = [.version: 0, .release: 1, .service: 2, .model: 3]
         return changes.sorted { (order[$0.entity]!, $0.subject) < (order[$1.entity]!, $1.subject) }
+    }
+}
+
+extension RunRecord {
+    /// The record of a run that `report` describes (a sync or a rollback), with the fingerprint
+    /// of what its resolution was computed from.
+    public init(_ report: SyncReport, resolution: String?) {
+        self.init(startedAt: report.startedAt, finishedAt: report.finishedAt, status: report.status, sources: report.sources,
+                  modelsAdded: report.modelsAdded, modelsChanged: report.modelsChanged, modelsRemoved: report.modelsRemoved,
+                  conflictCount: report.conflicts.count, resolution: resolution)
     }
 }

@@ -1,0 +1,231 @@
+import Foundation
+import GRDB
+import ZephirCore
+
+extension SQLiteStore {
+    /// One write transaction (`BEGIN IMMEDIATE` … `COMMIT`) on the pool's writer connection,
+    /// spanning the async calls of `body`: each primitive of ``SQLiteRunTransaction`` runs on
+    /// the writer in turn. Rolled back when `body` throws; a crash leaves it uncommitted.
+    public func transaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (any RunTransaction) async throws -> T) async throws -> T {
+        do {
+            try await pool.writeWithoutTransaction { db in try db.beginTransaction(.immediate) }
+        } catch {
+            throw storeError(error, doing: doing)
+        }
+        do {
+            let value = try await body(SQLiteRunTransaction(pool: pool))
+            try await pool.writeWithoutTransaction { db in try db.commit() }
+            return value
+        } catch {
+            try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } }
+            throw storeError(error, doing: doing)
+        }
+    }
+
+    public func layerOutline(source: String) async throws -> LayerOutline? {
+        let stored = try await reading("reading the outline of \(source)") { db -> (String, Data)? in
+            let sql = """
+                SELECT o.digest, o.outline FROM layer_outline o JOIN source_layer l ON l.source = o.source AND l.digest = o.digest
+                WHERE o.source = ?
+                """
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: [source]) else { return nil }
+            return (row["digest"], row["outline"])
+        }
+        guard let (digest, bytes) = stored else { return nil }
+        let outline: LayerOutline
+        do {
+            outline = try LayerOutline(decoding: [UInt8](bytes))
+        } catch {
+            throw StoreError.corrupt("\(path): the stored outline of source \(source) does not decode (\(error)); the next sync reads its layer in full")
+        }
+        return outline.digest == digest ? outline : nil
+    }
+
+    public func fileBytes(sha256: String) async throws -> [UInt8]? {
+        try await reading("reading a stored file") { db in
+            try Data.fetchOne(db, sql: "SELECT bytes FROM blob WHERE sha256 = ?", arguments: [sha256]).map { [UInt8]($0) }
+        }
+    }
+}
+
+/// The primitives of one run's transaction on SQLite: cached prepared statements, bulk rows
+/// bound through SQLite's C API (``BulkRow``), variables 50 rows per statement.
+struct SQLiteRunTransaction: RunTransaction {
+    let pool: DatabasePool
+
+    /// Runs `body` on the writer connection, inside the open transaction.
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction(body)
+    }
+
+    func insertRun(_ run: RunRecord) async throws -> Int64 {
+        let sources = try Columns.json(run.sources)
+        return try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO run (started_at, finished_at, status, sources, models_added, models_changed, models_removed,
+                                     conflict_count, resolution)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [run.startedAt, run.finishedAt, run.status.rawValue, sources, run.modelsAdded, run.modelsChanged,
+                            run.modelsRemoved, run.conflictCount, run.resolution])
+            return db.lastInsertedRowID
+        }
+    }
+
+    func installLayer(_ layer: LayerRecord, content: LayerContent?, run: Int64) async throws {
+        try await write { db in
+            let installed = layer.installed
+            try db.execute(sql: "DELETE FROM source_layer WHERE source = ?", arguments: [installed.name])
+            try db.execute(
+                sql: "INSERT INTO source_layer (source, version, digest, expires, installed_at, envelope) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [installed.name, installed.version, installed.digest, installed.expires, installed.installedAt, layer.envelope])
+            try db.execute(
+                sql: "INSERT INTO layer_history (run, source, version, digest, expires, installed_at, envelope) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [run, installed.name, installed.version, installed.digest, installed.expires, installed.installedAt, layer.envelope])
+            let hasBlob = try db.cachedStatement(sql: "SELECT 1 FROM blob WHERE sha256 = ?")
+            let insertBlob = try db.cachedStatement(sql: "INSERT INTO blob (sha256, bytes) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING")
+            let insertFile = try db.cachedStatement(sql: "INSERT INTO layer_file (source, path, sha256, size) VALUES (?, ?, ?, ?)")
+            let insertHistory = try db.cachedStatement(sql: "INSERT INTO layer_history_file (run, source, path, sha256, size) VALUES (?, ?, ?, ?, ?)")
+            /// Stores `bytes` under `sha256`, bound in place: a file's bytes are not copied twice more on their way in.
+            func store(_ bytes: [UInt8], sha256: String) throws {
+                let row = BulkRow(insertBlob, in: db)
+                defer { row.finish() }
+                row.bind(1, sha256)
+                try bytes.withUnsafeBufferPointer { buffer in
+                    row.bind(2, blob: buffer)
+                    try row.step()
+                }
+            }
+            func record(path: String, sha256: String, size: Int) throws {
+                try insertFile.execute(arguments: [installed.name, path, sha256, size])
+                try insertHistory.execute(arguments: [run, installed.name, path, sha256, size])
+            }
+            if let content {
+                // Each file's bytes are read from the run's spill only when the store lacks them.
+                for entry in content.outline.entries {
+                    let file = entry.file
+                    if try Bool.fetchOne(hasBlob, arguments: [file.sha256]) == nil {
+                        guard let bytes = try content.bytes(of: file.path) else {
+                            throw StoreError.corrupt("the file \(file.path) of source \(installed.name) is neither stored nor fetched by this run")
+                        }
+                        try store(bytes, sha256: file.sha256)
+                    }
+                    try record(path: file.path, sha256: file.sha256, size: file.size)
+                }
+                try db.execute(sql: "INSERT INTO layer_outline (source, digest, outline) VALUES (?, ?, ?)",
+                               arguments: [installed.name, content.outline.digest, Data(content.outline.encoded())])
+            } else {
+                for file in layer.files {
+                    try store(file.bytes, sha256: file.sha256)
+                    try record(path: file.path, sha256: file.sha256, size: file.bytes.count)
+                }
+            }
+        }
+    }
+
+    func removeLayer(source: String, run: Int64) async throws {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM source_layer WHERE source = ?", arguments: [source])
+            try db.execute(sql: "INSERT INTO layer_history (run, source, removed) VALUES (?, ?, 1)", arguments: [run, source])
+        }
+    }
+
+    func raiseVersionFloor(source: String, to version: Int) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO source_state (source, held, version_floor) VALUES (?, 0, ?)
+                    ON CONFLICT (source) DO UPDATE SET version_floor = MAX(COALESCE(version_floor, excluded.version_floor), excluded.version_floor)
+                    """,
+                arguments: [source, version])
+        }
+    }
+
+    func hold(_ sources: [String]) async throws {
+        try await write { db in
+            for source in sources {
+                try db.execute(sql: "INSERT INTO source_state (source, held) VALUES (?, 1) ON CONFLICT (source) DO UPDATE SET held = 1",
+                               arguments: [source])
+            }
+        }
+    }
+
+    func recordAttempts(_ attempts: [SourceAttempt], at time: String) async throws {
+        try await write { db in
+            for attempt in attempts {
+                try db.execute(
+                    sql: """
+                        INSERT INTO source_state (source, held, last_attempt, last_result, last_message) VALUES (?, 0, ?, ?, ?)
+                        ON CONFLICT (source) DO UPDATE SET last_attempt = excluded.last_attempt,
+                            last_result = excluded.last_result, last_message = excluded.last_message
+                        """,
+                    arguments: [attempt.source, time, attempt.result.rawValue, attempt.message])
+            }
+        }
+    }
+
+    func applyChanges(_ changes: ChangeSet, models: ModelWrites) async throws {
+        try await write { db in try SQLiteChangeWriter(db: db).apply(changes, models: models) }
+    }
+
+    func insertConflicts(_ conflicts: [(conflict: Conflict, acknowledged: Bool)], run: Int64) async throws {
+        let rows = try conflicts.map { ($0.conflict, $0.acknowledged, try Columns.json($0.conflict.sources)) }
+        try await write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            for (conflict, acknowledged, sources) in rows {
+                try insert.execute(arguments: [run, conflict.kind.rawValue, conflict.severity.rawValue, conflict.subject, sources,
+                                               conflict.detail, acknowledged ? 1 : 0])
+            }
+        }
+    }
+
+    func insertOutbox(_ messages: [OutboxMessage], run: Int64, due: String) async throws {
+        try await write { db in
+            for message in messages {
+                try db.execute(sql: "INSERT INTO outbox (run, sink, payload, next_attempt) VALUES (?, ?, ?, ?)",
+                               arguments: [run, message.sink, message.payload, due])
+            }
+        }
+    }
+
+    func pruneHistory(before oldestKept: Int64) async throws -> Bool {
+        try await write { db in
+            // The latest entry of each source before the oldest kept run moves to it, with its
+            // files, unless the source has an entry of that run already.
+            let moves = try Row.fetchAll(db, sql: """
+                SELECT source, MAX(run) AS latest FROM layer_history WHERE run <= ? GROUP BY source HAVING MAX(run) < ?
+                """, arguments: [oldestKept, oldestKept])
+            for move in moves {
+                let source: String = move["source"], latest: Int64 = move["latest"]
+                try db.execute(sql: """
+                    INSERT INTO layer_history (run, source, removed, version, digest, expires, installed_at, envelope)
+                    SELECT ?, source, removed, version, digest, expires, installed_at, envelope FROM layer_history WHERE run = ? AND source = ?
+                    """, arguments: [oldestKept, latest, source])
+                try db.execute(sql: """
+                    INSERT INTO layer_history_file (run, source, path, sha256, size)
+                    SELECT ?, source, path, sha256, size FROM layer_history_file WHERE run = ? AND source = ?
+                    """, arguments: [oldestKept, latest, source])
+            }
+            try db.execute(sql: "DELETE FROM layer_history WHERE run < ?", arguments: [oldestKept])
+            let prunedLayers = db.changesCount > 0
+            try db.execute(sql: "DELETE FROM run WHERE id < ?", arguments: [oldestKept])
+            try db.execute(sql: "UPDATE history_start SET run = ?", arguments: [oldestKept])
+            return prunedLayers
+        }
+    }
+
+    func deleteUnusedFiles() async throws {
+        try await write { db in
+            try db.execute(sql: """
+                DELETE FROM blob WHERE NOT EXISTS (SELECT 1 FROM layer_file f WHERE f.sha256 = blob.sha256)
+                    AND NOT EXISTS (SELECT 1 FROM layer_history_file h WHERE h.sha256 = blob.sha256)
+                """)
+        }
+    }
+
+    /// SQLite has no listeners: programs watching a SQLite database read `run` (docs/schema.md).
+    func notify(channel: String, payload: String) async throws {}
+}
