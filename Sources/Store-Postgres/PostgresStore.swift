@@ -261,7 +261,7 @@ public final class PostgresStore: ModelStore {
         let prefix = "\(location): \(doing)"
         let check = "check the URL, that the server runs and accepts this user, and the password (URL, PGPASSFILE or ~/.pgpass, PGPASSWORD)"
         switch error {
-        case is StoreError, is CancellationError:
+        case is StoreError, is SyncError, is CancellationError:
             return error
         case let error as PSQLError:
             if let info = error.serverInfo {

@@ -20,6 +20,9 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-drop-variable-by-name") { db in
             try db.execute(sql: v4)
         }
+        // PostgreSQL only (its v1 had 0/1 checks this schema never had); kept here so that both
+        // stores list the same migrations.
+        migrator.registerMigration("v5-drop-boolean-checks") { _ in }
         return migrator
     }
 
