@@ -132,8 +132,8 @@ import Testing
         #expect(SQLiteSchema.migrator.migrations == PostgresSchema.migrations.map(\.identifier))
     }
 
-    @Test func bothStoresHaveTheSameSchema() async throws {
-        guard let server = StoreFixture.postgresURL else { return }
+    @Test(.enabled(if: StoreFixture.postgresURL != nil, "needs ZEPHIR_TEST_POSTGRES_URL")) func bothStoresHaveTheSameSchema() async throws {
+        let server = try #require(StoreFixture.postgresURL)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zm-parity-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let sqlite = try SQLiteStore(path: folder.appendingPathComponent("parity.db").path)
