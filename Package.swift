@@ -73,7 +73,10 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Sources/Benchmark"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore", "PostgresStore"], path: "Tests/StoreTests"),
+        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore", "PostgresStore",
+                                                   .product(name: "GRDB", package: "GRDB.swift"),
+                                                   .product(name: "PostgresNIO", package: "postgres-nio")],
+                    path: "Tests/StoreTests"),
         .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/TrustTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/EndToEndTests"),
     ]

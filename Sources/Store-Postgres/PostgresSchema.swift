@@ -15,6 +15,12 @@ enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(identifier: "v1", statements: v1),
         Migration(identifier: "v2-layer-history-outbox", statements: v2),
+        Migration(identifier: "v5-conflict-fields", statements: v5),
+    ]
+
+    /// Each conflict's structured fields as a JSON object, as in the SQLite store.
+    private static let v5 = [
+        "ALTER TABLE conflict ADD COLUMN fields TEXT",
     ]
 
     /// Layer history (for rollback) and the notification outbox, as in the SQLite store.

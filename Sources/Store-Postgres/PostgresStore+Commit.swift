@@ -72,13 +72,13 @@ private struct PostgresRunWriter {
         if commit.carryForwardConflicts, let previousRun {
             let sourceLevel = Conflict.Kind.allCases.filter(\.isSourceLevel).map(\.rawValue)
             try await execute("""
-                INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged)
-                SELECT \(runID), kind, severity, subject, sources, detail, acknowledged FROM conflict
+                INSERT INTO conflict (run, kind, severity, subject, sources, detail, fields, acknowledged)
+                SELECT \(runID), kind, severity, subject, sources, detail, fields, acknowledged FROM conflict
                 WHERE run = \(previousRun) AND kind <> ALL(\(sourceLevel)::text[]) ORDER BY id
                 """)
         }
         if !commit.conflicts.isEmpty {
-            try await CopyRows.copy(into: "conflict", columns: ["run", "kind", "severity", "subject", "sources", "detail", "acknowledged"],
+            try await CopyRows.copy(into: "conflict", columns: ["run", "kind", "severity", "subject", "sources", "detail", "fields", "acknowledged"],
                                     on: connection, logger: logger) { rows in
                 for conflict in commit.conflicts {
                     rows.field(Int(runID))
@@ -87,6 +87,7 @@ private struct PostgresRunWriter {
                     rows.field(conflict.subject)
                     rows.field(try Columns.json(conflict.sources))
                     rows.field(conflict.detail)
+                    rows.field(conflict.fields.isEmpty ? nil : try Columns.json(conflict.fields))
                     rows.field(0)
                     try await rows.endRow()
                 }

@@ -219,19 +219,20 @@ extension PostgresStore {
     public func conflicts(all: Bool) async throws -> [StoredConflict] {
         let logger = self.logger
         return try await reading("reading conflicts") { connection in
-            let columns = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict"
+            let columns = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail, fields FROM conflict"
             let sql = all
                 ? "\(columns) ORDER BY run DESC, id"
                 : "\(columns) WHERE run = (SELECT MAX(id) FROM run) AND acknowledged = 0 ORDER BY id"
             var conflicts: [StoredConflict] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-            for try await (id, run, acknowledged, kind, severity, subject, sources, detail)
-                in rows.decode((Int64, Int64, Int, String, String, String, String, String).self) {
+            for try await (id, run, acknowledged, kind, severity, subject, sources, detail, fields)
+                in rows.decode((Int64, Int64, Int, String, String, String, String, String, String?).self) {
                 let conflict = Conflict(kind: try Columns.enum(Conflict.Kind.self, kind, "conflict \(id) kind"),
                                         severity: try Columns.enum(Conflict.Severity.self, severity, "conflict \(id) severity"),
                                         subject: subject,
                                         sources: try Columns.decode([String].self, json: sources, "conflict \(id) sources"),
-                                        detail: detail)
+                                        detail: detail,
+                                        fields: try fields.map { try Columns.decode(Conflict.Fields.self, json: $0, "conflict \(id) fields") } ?? Conflict.Fields())
                 conflicts.append(StoredConflict(id: id, run: run, acknowledged: acknowledged != 0, conflict: conflict))
             }
             return conflicts

@@ -69,18 +69,19 @@ struct RunWriter {
             let placeholders = databaseQuestionMarks(count: sourceLevel.count)
             try db.execute(
                 sql: """
-                    INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged)
-                    SELECT ?, kind, severity, subject, sources, detail, acknowledged FROM conflict
+                    INSERT INTO conflict (run, kind, severity, subject, sources, detail, fields, acknowledged)
+                    SELECT ?, kind, severity, subject, sources, detail, fields, acknowledged FROM conflict
                     WHERE run = ? AND kind NOT IN (\(placeholders)) ORDER BY id
                     """,
                 arguments: StatementArguments([runID, previousRun] as [any DatabaseValueConvertible]) + StatementArguments(sourceLevel))
         }
         let insertConflict = try db.cachedStatement(sql: """
-            INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged) VALUES (?, ?, ?, ?, ?, ?, 0)
+            INSERT INTO conflict (run, kind, severity, subject, sources, detail, fields, acknowledged) VALUES (?, ?, ?, ?, ?, ?, ?, 0)
             """)
         for conflict in commit.conflicts {
             try insertConflict.execute(arguments: [runID, conflict.kind.rawValue, conflict.severity.rawValue, conflict.subject,
-                                                   try Columns.json(conflict.sources), conflict.detail])
+                                                   try Columns.json(conflict.sources), conflict.detail,
+                                                   conflict.fields.isEmpty ? nil : try Columns.json(conflict.fields)])
         }
         try db.execute(sql: "UPDATE run SET conflict_count = (SELECT COUNT(*) FROM conflict WHERE run = ?) WHERE id = ?",
                        arguments: [runID, runID])

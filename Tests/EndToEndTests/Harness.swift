@@ -270,4 +270,15 @@ extension Dictionary where Key == String, Value == Any {
 
     func conflicts(kind: String) -> [[String: Any]] { conflicts.filter { $0["kind"] as? String == kind } }
     func result(of source: String) -> String? { sources.first { $0["source"] as? String == source }?["result"] as? String }
+
+    /// A conflict's structured fields (SPEC §7): its keys but the five every conflict has, as JSON with sorted keys.
+    var conflictFields: String {
+        let fields = filter { !["kind", "severity", "subject", "sources", "detail"].contains($0.key) }
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+    }
+
+    /// The structured fields of each conflict of `kind`, by subject.
+    func conflictFields(kind: String) -> [String: String] {
+        [String: String](conflicts(kind: kind).map { ($0["subject"] as? String ?? "", $0.conflictFields) }, uniquingKeysWith: { a, b in a + " " + b })
+    }
 }

@@ -96,7 +96,7 @@ final class WebhookReceiver: @unchecked Sendable {
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "aucun"))
         let attack = try w.sync()
         #expect(attack.code == 3)
-        #expect((attack.report.conflicts(kind: "source-rejected").first?["detail"] as? String)?.hasPrefix("rollback") == true)
+        #expect(attack.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "rollback")
         try w.publish("eole", version: 3, files: eoleTree(amonDefault: "aucun"))
         let resumed = try w.sync()
         #expect(resumed.code == 0 && resumed.report.result(of: "eole") == "updated")
