@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 extension Workspace {
     /// Runs a query command against the workspace's config.
@@ -30,7 +31,7 @@ extension Workspace {
     @Test func firstSyncAppliesThenANoOpSyncFetchesOnlyTheIndexOverHTTP() throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
-        let server = try TestHTTPServer(serving: w.file("bundles"))
+        let server = try StaticHTTPServer(serving: w.file("bundles"))
         defer { server.stop() }
         try w.configure([fileSource("eole", priority: 100, url: "\(server.base)/eole")])
 
@@ -61,7 +62,7 @@ extension Workspace {
 
     @Test func theShippedDemoConfigSyncs() throws {
         let w = Workspace()
-        let config = CLI.repository.appendingPathComponent("config/zephir-models.yml").path
+        let config = ZephirExecutable.repository.appendingPathComponent("config/zephir-models.yml").path
         let first = try w.cli.run(["sync", "--config", config])
         #expect(first.code == 0, "\(first.stdout)\n\(first.stderr)")
         #expect(first.stdout.contains("acme-firewall"))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 extension RealProcesses {
     /// Faults end to end, where the database matters: a real `zephir-models sync` against a

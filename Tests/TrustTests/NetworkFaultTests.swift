@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// A server that fails on demand: each fault makes the source unavailable (`FetchError`, its
 /// last good layer kept) or, when the bytes themselves are wrong, rejected (`TrustError`), and

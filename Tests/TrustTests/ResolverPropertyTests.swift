@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// The resolver's rules (SPEC §6) checked on random sources: the winner of every key is the
 /// highest-priority source whose scope (and role) allows it, unless the key is excluded, and
