@@ -63,9 +63,13 @@ let package = Package(
             ],
             path: "Sources/CLI"
         ),
-        .testTarget(name: "CoreTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/CoreTests",
+        // What the test targets share (swift-nio's NIOTestUtils is the model): a seeded random
+        // stream, temporary folders, a process runner for the built executable, the local test
+        // servers, psql.
+        .target(name: "ZephirTestSupport", path: "Tests/Support"),
+        .testTarget(name: "CoreTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/CoreTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "FakeSourceTests", dependencies: ["FakeSource", "ZephirCore"], path: "Tests/FakeSourceTests"),
+        .testTarget(name: "FakeSourceTests", dependencies: ["FakeSource", "ZephirCore", "ZephirTestSupport"], path: "Tests/FakeSourceTests"),
         // The benchmark of docs/performance.md: its own executable, run in release mode.
         .executableTarget(
             name: "ZephirBench",
@@ -73,10 +77,11 @@ let package = Package(
                            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")],
             path: "Sources/Benchmark"
         ),
-        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore", "PostgresStore", .product(name: "GRDB", package: "GRDB.swift"),
-                                                       .product(name: "PostgresNIO", package: "postgres-nio")],
+        .testTarget(name: "StoreTests", dependencies: ["ZephirCore", "SQLiteStore", "PostgresStore", "ZephirTestSupport",
+                                                   .product(name: "GRDB", package: "GRDB.swift"),
+                                                   .product(name: "PostgresNIO", package: "postgres-nio")],
                     path: "Tests/StoreTests"),
-        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/TrustTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/TrustTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/EndToEndTests"),
     ]
 )

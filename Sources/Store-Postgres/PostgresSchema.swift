@@ -17,16 +17,22 @@ enum PostgresSchema {
         Migration(identifier: "v2-layer-history-outbox", statements: v2),
         Migration(identifier: "v3-layer-outline", statements: v3),
         Migration(identifier: "v4-drop-variable-by-name", statements: v4),
-        Migration(identifier: "v5-drop-boolean-checks", statements: v5),
+        Migration(identifier: "v5-conflict-fields", statements: v5),
+        Migration(identifier: "v6-drop-boolean-checks", statements: v6),
     ]
 
     /// The 0/1 checks of v1 on `variable.mandatory`, `source_state.held` and
     /// `conflict.acknowledged` go: the SQLite store never had them (the schema-parity test
     /// compares the two), and only the run applier writes these columns.
-    private static let v5 = [
+    private static let v6 = [
         "ALTER TABLE variable DROP CONSTRAINT IF EXISTS variable_mandatory_check",
         "ALTER TABLE source_state DROP CONSTRAINT IF EXISTS source_state_held_check",
         "ALTER TABLE conflict DROP CONSTRAINT IF EXISTS conflict_acknowledged_check",
+    ]
+
+    /// Each conflict's structured fields as a JSON object, as in the SQLite store.
+    private static let v5 = [
+        "ALTER TABLE conflict ADD COLUMN fields TEXT",
     ]
 
     /// The outline of each installed layer (see `LayerOutline`), so that a new version decodes

@@ -228,16 +228,17 @@ extension PostgresStore {
     private func conflicts(where condition: String, order: String) async throws -> [StoredConflict] {
         let logger = self.logger
         return try await reading("reading conflicts") { connection in
-            let sql = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict \(condition) ORDER BY \(order)"
+            let sql = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail, fields FROM conflict \(condition) ORDER BY \(order)"
             var conflicts: [StoredConflict] = []
             let rows = try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
-            for try await (id, run, acknowledged, kind, severity, subject, sources, detail)
-                in rows.decode((Int64, Int64, Int, String, String, String, String, String).self) {
+            for try await (id, run, acknowledged, kind, severity, subject, sources, detail, fields)
+                in rows.decode((Int64, Int64, Int, String, String, String, String, String, String?).self) {
                 let conflict = Conflict(kind: try Columns.enum(Conflict.Kind.self, kind, "conflict \(id) kind"),
                                         severity: try Columns.enum(Conflict.Severity.self, severity, "conflict \(id) severity"),
                                         subject: subject,
                                         sources: try Columns.decode([String].self, json: sources, "conflict \(id) sources"),
-                                        detail: detail)
+                                        detail: detail,
+                                        fields: try fields.map { try Columns.decode(Conflict.Fields.self, json: $0, "conflict \(id) fields") } ?? Conflict.Fields())
                 conflicts.append(StoredConflict(id: id, run: run, acknowledged: acknowledged != 0, conflict: conflict))
             }
             return conflicts

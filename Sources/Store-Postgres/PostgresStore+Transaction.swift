@@ -167,7 +167,7 @@ struct PostgresRunTransaction: RunTransaction {
     }
 
     func insertConflicts(_ conflicts: [(conflict: Conflict, acknowledged: Bool)], run: Int64) async throws {
-        try await CopyRows.copy(into: "conflict", columns: ["run", "kind", "severity", "subject", "sources", "detail", "acknowledged"],
+        try await CopyRows.copy(into: "conflict", columns: ["run", "kind", "severity", "subject", "sources", "detail", "fields", "acknowledged"],
                                 on: connection, logger: logger) { rows in
             for (conflict, acknowledged) in conflicts {
                 rows.field(Int(run))
@@ -176,6 +176,7 @@ struct PostgresRunTransaction: RunTransaction {
                 rows.field(conflict.subject)
                 rows.field(try Columns.json(conflict.sources))
                 rows.field(conflict.detail)
+                rows.field(conflict.fields.isEmpty ? nil : try Columns.json(conflict.fields))
                 rows.field(acknowledged ? 1 : 0)
                 try await rows.endRow()
             }

@@ -20,9 +20,12 @@ enum SQLiteSchema {
         migrator.registerMigration("v4-drop-variable-by-name") { db in
             try db.execute(sql: v4)
         }
+        migrator.registerMigration("v5-conflict-fields") { db in
+            try db.execute(sql: v5)
+        }
         // PostgreSQL only (its v1 had 0/1 checks this schema never had); kept here so that both
         // stores list the same migrations.
-        migrator.registerMigration("v5-drop-boolean-checks") { _ in }
+        migrator.registerMigration("v6-drop-boolean-checks") { _ in }
         return migrator
     }
 
@@ -256,5 +259,11 @@ enum SQLiteSchema {
     /// third of the time of writing a million variables.
     private static let v4 = """
         DROP INDEX variable_by_name;
+        """
+
+    /// Each conflict's structured fields (``Conflict/Fields``) as a JSON object; NULL for
+    /// conflicts written before, and for those without any.
+    private static let v5 = """
+        ALTER TABLE conflict ADD COLUMN fields TEXT;
         """
 }

@@ -201,14 +201,16 @@ extension SQLiteStore {
 
     private func conflicts(where condition: String, order: String, arguments: StatementArguments = []) async throws -> [StoredConflict] {
         try await reading("reading conflicts") { db in
-            let sql = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail FROM conflict \(condition) ORDER BY \(order)"
+            let sql = "SELECT id, run, acknowledged, kind, severity, subject, sources, detail, fields FROM conflict \(condition) ORDER BY \(order)"
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 let id: Int64 = try row.decode(atIndex: 0)
+                let fields: String? = try row.decode(atIndex: 8)
                 let conflict = Conflict(kind: try Columns.enum(Conflict.Kind.self, try row.decode(atIndex: 3), "conflict \(id) kind"),
                                         severity: try Columns.enum(Conflict.Severity.self, try row.decode(atIndex: 4), "conflict \(id) severity"),
                                         subject: try row.decode(atIndex: 5),
                                         sources: try Columns.decode([String].self, json: try row.decode(atIndex: 6), "conflict \(id) sources"),
-                                        detail: try row.decode(atIndex: 7))
+                                        detail: try row.decode(atIndex: 7),
+                                        fields: try fields.map { try Columns.decode(Conflict.Fields.self, json: $0, "conflict \(id) fields") } ?? Conflict.Fields())
                 return StoredConflict(id: id, run: try row.decode(atIndex: 1), acknowledged: try row.decode(atIndex: 2), conflict: conflict)
             }
         }

@@ -170,14 +170,16 @@ struct SQLiteRunTransaction: RunTransaction {
     }
 
     func insertConflicts(_ conflicts: [(conflict: Conflict, acknowledged: Bool)], run: Int64) async throws {
-        let rows = try conflicts.map { ($0.conflict, $0.acknowledged, try Columns.json($0.conflict.sources)) }
+        let rows = try conflicts.map { row in
+            (row.conflict, row.acknowledged, try Columns.json(row.conflict.sources), row.conflict.fields.isEmpty ? nil : try Columns.json(row.conflict.fields))
+        }
         try await write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO conflict (run, kind, severity, subject, sources, detail, acknowledged) VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO conflict (run, kind, severity, subject, sources, detail, fields, acknowledged) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-            for (conflict, acknowledged, sources) in rows {
+            for (conflict, acknowledged, sources, fields) in rows {
                 try insert.execute(arguments: [run, conflict.kind.rawValue, conflict.severity.rawValue, conflict.subject, sources,
-                                               conflict.detail, acknowledged ? 1 : 0])
+                                               conflict.detail, fields, acknowledged ? 1 : 0])
             }
         }
     }

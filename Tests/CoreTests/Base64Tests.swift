@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// Base64 decoding on bytes gives what it gives on characters.
 @Suite struct Base64Tests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 @Suite struct BundleTests {
     let key = PrivateKey()

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// Stand-ins for the real kinds: Core's config code knows no particular source.
 struct URLKind: URLSourceAdapter {

@@ -2,6 +2,7 @@ import FakeSource
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// The event decoder of model files gives the strict path's answers: the same model when it
 /// takes a file, and it never takes a file the strict path refuses.
@@ -144,19 +145,6 @@ import Testing
             if Self.both(bytes, path: file.path).fast != nil { taken += 1 }
         }
         #expect(taken > 100, "the mutations should leave many files valid: \(taken)")
-    }
-}
-
-/// A small deterministic generator (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 

@@ -96,6 +96,7 @@ import Testing
         let plan = Planner.plan(resolved: after, current: stored(before, locals: [local]))
         #expect(kinds(plan) == ["parent-updated 2.7.1/amon-lycee"])
         #expect(plan.conflicts[0].severity == .info)
+        #expect(plan.conflicts[0].fields == Conflict.Fields(parent: "2.7.1/amon"))
     }
 
     @Test func aRemovedParentIsParentRemovedEvenThroughALocalParent() {
@@ -105,7 +106,9 @@ import Testing
         let after = Resolver.resolve([LayerBuilder("eole", priority: 100).withRelease().withService("web").withModel("eolebase").layer])
         let plan = Planner.plan(resolved: after, current: stored(before, locals: locals))
         #expect(kinds(plan) == ["parent-removed 2.7.1/amon-annexe", "parent-removed 2.7.1/amon-lycee", "parent-removed 2.7.1/orphan"])
-        #expect(plan.conflicts.first { $0.subject == "2.7.1/amon-annexe" }?.detail.contains("root ancestor 2.7.1/amon") == true)
+        let parents = Dictionary(uniqueKeysWithValues: plan.conflicts.map { ($0.subject, $0.fields) })
+        #expect(parents == ["2.7.1/amon-annexe": Conflict.Fields(parent: "2.7.1/amon"), "2.7.1/amon-lycee": Conflict.Fields(parent: "2.7.1/amon"),
+                            "2.7.1/orphan": Conflict.Fields(parent: "2.7.1/nobody")])
         #expect(plan.changes.removeModels == [ModelKey("2.7.1/amon")!])
     }
 
@@ -120,8 +123,12 @@ import Testing
         let plan = Planner.plan(resolved: Resolver.resolve([v2.layer]), current: stored(before, locals: [local]))
         #expect(kinds(plan) == ["override-invalid-value 2.7.1/amon-lycee", "override-redundant 2.7.1/amon-lycee",
                                 "override-unknown-variable 2.7.1/amon-lycee", "parent-updated 2.7.1/amon-lycee", "service-missing 2.7.1/amon-lycee"])
-        #expect(plan.conflicts.first { $0.kind == .overrideUnknownVariable }?.detail.contains("gone=x") == true)
-        #expect(plan.conflicts.first { $0.kind == .serviceMissing }?.detail.contains("web") == true)
+        let fields = Dictionary(uniqueKeysWithValues: plan.conflicts.map { ($0.kind, $0.fields) })
+        #expect(fields[.overrideUnknownVariable] == Conflict.Fields(variable: "gone", value: "x"))
+        #expect(fields[.overrideInvalidValue] == Conflict.Fields(variable: "mode", value: "strict", expected: "choice", choices: ["souple"]))
+        #expect(fields[.overrideRedundant] == Conflict.Fields(variable: "port_ssh", value: "2222", expected: "2222"))
+        #expect(fields[.parentUpdated] == Conflict.Fields(parent: "2.7.1/amon"))
+        #expect(fields[.serviceMissing] == Conflict.Fields(service: "2.7.1/service/web"))
         #expect(plan.conflicts.first { $0.kind == .overrideInvalidValue }?.severity == .error)
     }
 
@@ -133,5 +140,23 @@ import Testing
         let after = Resolver.resolve([base.withModel("amon-lycee", parent: "eolebase").layer])
         let plan = Planner.plan(resolved: after, current: stored(before, locals: [lycee, annexe]))
         #expect(kinds(plan) == ["name-collision 2.7.1/amon-lycee"])
+        #expect(plan.conflicts[0].sources == ["eole"] && plan.conflicts[0].fields.isEmpty)
+    }
+
+    @Test func anInvalidValueOfATypedVariableExpectsItsType() {
+        let before = Resolver.resolve([base.layer])
+        let local = child("amon-lycee", parent: "amon", sets: ["port_ssh": "2222"], digestOf: before)
+        let v2 = base.withModel("eolebase", services: ["web"], variables: [Variable(name: "port_ssh", type: .boolean, defaultValue: "true")])
+        let plan = Planner.plan(resolved: Resolver.resolve([v2.layer]), current: stored(before, locals: [local]))
+        let invalid = plan.conflicts.first { $0.kind == .overrideInvalidValue }
+        #expect(invalid?.fields == Conflict.Fields(variable: "port_ssh", value: "2222", expected: "boolean"))
+    }
+
+    @Test func aLoopAmongLocalAncestorsNamesWhereItCloses() {
+        let before = Resolver.resolve([base.layer])
+        let locals = [child("x", parent: "y", digestOf: before), child("y", parent: "x", digestOf: before)]
+        let plan = Planner.plan(resolved: before, current: stored(before, locals: locals))
+        #expect(kinds(plan) == ["parent-removed 2.7.1/x", "parent-removed 2.7.1/y"])
+        #expect(plan.conflicts.map(\.fields.parent) == ["2.7.1/x", "2.7.1/y"])
     }
 }

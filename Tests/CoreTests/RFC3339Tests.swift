@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// The hand-written RFC 3339 parser and formatter give what `ISO8601DateFormatter` gives on
 /// valid times, and refuse impossible ones.

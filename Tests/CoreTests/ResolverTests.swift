@@ -68,6 +68,7 @@ extension ResolvedState {
         let amon = state.conflicts(.shadowed).first { $0.subject == "2.7.1/amon" }
         #expect(amon?.sources == ["eole", "ministry"])
         #expect(amon?.severity == .warning)
+        #expect(amon?.fields == Conflict.Fields(winner: "eole", losers: ["ministry"]))
         // Identical content: shadowed, but only info.
         #expect(state.conflicts(.shadowed).first { $0.subject == "2.7.1/eolebase" }?.severity == .info)
         #expect(state.candidates[ModelKey("2.7.1/amon")!]?.map(\.outcome) == [.won, .shadowed])
@@ -81,6 +82,7 @@ extension ResolvedState {
         #expect(state.model("2.7.1/acme-fw")?.source == "acme")
         #expect(state.subjects(.outOfScope) == ["2.7.1/amon", "2.8.0/acme-new"])
         #expect(state.conflicts(.outOfScope).allSatisfy { $0.severity == .warning && $0.sources == ["acme"] })
+        #expect(state.conflicts(.outOfScope).allSatisfy { $0.fields == Conflict.Fields(scope: ["2.7.*/acme-*"]) })
         #expect(state.candidates[ModelKey("2.7.1/amon")!] == [Candidate(source: "acme", priority: 500, outcome: .outOfScope),
                                                                 Candidate(source: "eole", priority: 100, outcome: .won)])
         #expect(state.conflicts(.shadowed).isEmpty)
@@ -99,8 +101,10 @@ extension ResolvedState {
         let state = Resolver.resolve([eole.layer, acme.layer])
         #expect(state.versions["2.9"] == nil && state.releases["2.9.0"] == nil)
         #expect(state.subjects(.outOfScope) == ["2.9", "2.9.0"])
+        #expect(state.conflicts(.outOfScope).allSatisfy { $0.fields == Conflict.Fields(role: "addon") })
         // Its model then belongs to a release nobody defines.
         #expect(state.subjects(.danglingReference) == ["2.9.0/acme-x"])
+        #expect(state.conflicts(.danglingReference).first?.fields.missing == Conflict.Reference(.release, "2.9.0"))
         #expect(state.model("2.9.0/acme-x") == nil)
     }
 
@@ -120,7 +124,10 @@ extension ResolvedState {
         #expect(state.subjects(.danglingReference) == ["2.7.1/a", "2.7.1/b", "2.7.1/c", "2.7.1/d", "2.7.1/service/proxy"])
         #expect(state.conflicts(.danglingReference).allSatisfy { $0.severity == .error })
         #expect(Set(state.models.keys.map(\.name)) == ["eolebase", "amon"])
-        #expect(state.conflicts(.danglingReference).first { $0.subject == "2.7.1/b" }?.detail.contains("2.7.1/gone") == true)
+        let missing = Dictionary(uniqueKeysWithValues: state.conflicts(.danglingReference).map { ($0.subject, $0.fields.missing) })
+        #expect(missing == ["2.7.1/a": Conflict.Reference(.parent, "2.7.1/b"), "2.7.1/b": Conflict.Reference(.parent, "2.7.1/gone"),
+                            "2.7.1/c": Conflict.Reference(.service, "2.7.1/service/proxy"), "2.7.1/d": Conflict.Reference(.parent, "2.7.1/c"),
+                            "2.7.1/service/proxy": Conflict.Reference(.dependency, "2.7.1/service/missing-svc")])
     }
 
     @Test func aReleaseOfAnUndefinedVersionIsDangling() {
@@ -128,6 +135,7 @@ extension ResolvedState {
         let state = Resolver.resolve([layer.layer])
         #expect(state.releases.isEmpty && state.models.isEmpty)
         #expect(state.subjects(.danglingReference) == ["2.7.1", "2.7.1/eolebase"])
+        #expect(state.conflicts(.danglingReference).map(\.fields.missing) == [Conflict.Reference(.version, "2.7"), Conflict.Reference(.release, "2.7.1")])
     }
 
     @Test func anInheritanceCycleAcrossSourcesIsExcluded() {
@@ -136,7 +144,7 @@ extension ResolvedState {
         let state = Resolver.resolve([eole.layer, acme.layer])
         let cycle = state.conflicts(.inheritanceCycle)
         #expect(cycle.count == 1 && cycle[0].subject == "2.7.1/acme-a" && cycle[0].severity == .error)
-        #expect(cycle[0].detail.contains("acme-a → acme-b → acme-a"))
+        #expect(cycle[0].fields == Conflict.Fields(members: ["2.7.1/acme-a", "2.7.1/acme-b"]))
         #expect(state.subjects(.danglingReference) == ["2.7.1/acme-c"])
         #expect(state.models.count == 2)
     }
@@ -146,6 +154,7 @@ extension ResolvedState {
         let ministry = LayerBuilder("ministry", priority: 200).withModel("eolebase", parent: "amon")
         let state = Resolver.resolve([eole.layer, ministry.layer])
         #expect(state.subjects(.inheritanceCycle) == ["2.7.1/amon"])
+        #expect(state.conflicts(.inheritanceCycle).first?.fields.members == ["2.7.1/amon", "2.7.1/eolebase"])
         #expect(state.models.isEmpty)
     }
 

@@ -1,12 +1,6 @@
 import Foundation
 @testable import ZephirCore
-
-/// A fresh temporary folder, removed when the test process ends (best effort).
-func temporaryFolder(_ name: String = "zm") -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+import ZephirTestSupport
 
 /// Writes `files` (relative path → text) under a new temporary folder.
 func writeTree(_ files: [String: String]) -> URL {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 @Suite struct TreeValidatorTests {
     let base: [String: String] = [

@@ -48,6 +48,18 @@ import Testing
         #expect(subjects("service-missing") == ["2.7.1/amon-lycee"])
         #expect(subjects("parent-updated") == ["2.7.1/amon-lycee", "2.7.1/amon-lycee-annexe"])
         #expect(run.report.conflicts(kind: "parent-removed").first?["severity"] as? String == "error")
+        // Each conflict names what a program needs, beside its detail.
+        let fields = [
+            "parent-removed": ["2.7.1/scribe-college": #"{"parent":"2.7.1/scribe"}"#],
+            "override-invalid-value": ["2.7.1/amon-lycee": #"{"choices":["souple","aucun"],"expected":"choice","value":"strict","variable":"mode_filtrage"}"#],
+            "override-unknown-variable": ["2.7.1/amon-lycee": #"{"value":"false","variable":"activer_proxy"}"#],
+            "service-missing": ["2.7.1/amon-lycee": #"{"service":"2.7.1/service/eole-extra"}"#],
+            "parent-updated": ["2.7.1/amon-lycee": #"{"parent":"2.7.1/amon"}"#, "2.7.1/amon-lycee-annexe": #"{"parent":"2.7.1/amon"}"#],
+        ]
+        for (kind, expected) in fields { #expect(run.report.conflictFields(kind: kind) == expected, "\(kind)") }
+        // `conflicts --json` reads them back from the store.
+        let listed = (try w.zm(["conflicts", "--json"]).json() as? [[String: Any]] ?? []).compactMap { $0["conflict"] as? [String: Any] }
+        for (kind, expected) in fields { #expect(["conflicts": listed].conflictFields(kind: kind) == expected, "conflicts --json: \(kind)") }
         #expect(try locals(w) == before)
 
         // A new root model with a child's key is not written.
@@ -58,7 +70,8 @@ import Testing
         let third = try w.sync()
         #expect(third.code == 0)
         #expect(Set(third.report.conflicts(kind: "name-collision").compactMap { $0["subject"] as? String }) == ["2.7.1/amon-lycee"])
-        #expect(Set(third.report.conflicts(kind: "override-redundant").compactMap { $0["subject"] as? String }) == ["2.7.1/scribe-college"])
+        #expect(third.report.conflictFields(kind: "override-redundant") == ["2.7.1/scribe-college": #"{"expected":"800","value":"800","variable":"quota"}"#])
+        #expect(third.report.conflictFields(kind: "name-collision") == ["2.7.1/amon-lycee": "{}"])
         #expect(try w.model("2.7.1/amon-lycee")["origin"] as? String == "local")
         #expect(try locals(w) == before)
 
@@ -83,7 +96,8 @@ import Testing
         try w.configure([fileSource("eole", priority: 100), fileSource("acme", kind: "external", priority: 50, scope: "[\"2.7.*/acme-*\"]")])
         let run = try w.sync()
         #expect(run.code == 0)
-        #expect(Set(run.report.conflicts(kind: "dangling-reference").compactMap { $0["subject"] as? String }) == ["2.7.1/acme-a", "2.7.1/acme-b"])
+        #expect(run.report.conflictFields(kind: "dangling-reference") == ["2.7.1/acme-a": #"{"missing":{"kind":"parent","name":"2.7.1/acme-b"}}"#,
+                                                                         "2.7.1/acme-b": #"{"missing":{"kind":"service","name":"2.7.1/service/acme-missing"}}"#])
         #expect(try w.zm(["models", "show", "2.7.1/acme-b"]).code != 0)
     }
 }

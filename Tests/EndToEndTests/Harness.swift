@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 #endif
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// Runs the built `zephir-models` executable as an operator would.
 struct CLI {
@@ -21,40 +22,12 @@ struct CLI {
         }
     }
 
-    /// The executable beside the test bundle (`swift test` builds it), or under `.build/debug`.
-    static let executable: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("zephir-models")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/zephir-models")
-    }()
-
-    /// The repository's root (for the shipped demo config).
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     let directory: URL
 
     @discardableResult
     func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = arguments
-        process.currentDirectoryURL = directory
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
-        let out = directory.appendingPathComponent(".stdout-\(UUID().uuidString)")
-        let err = directory.appendingPathComponent(".stderr-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: out.path, contents: nil)
-        FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        try process.run()
-        process.waitUntilExit()
-        defer {
-            try? FileManager.default.removeItem(at: out)
-            try? FileManager.default.removeItem(at: err)
-        }
-        return Result(code: process.terminationStatus, stdout: String(decoding: try Data(contentsOf: out), as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: err), as: UTF8.self))
+        let result = try ChildProcess.zephir(arguments, in: directory, environment: environment).waitUntilExit()
+        return Result(code: result.code, stdout: result.stdout, stderr: result.stderr)
     }
 
     /// Runs `sync --json` and returns its exit code and report.
@@ -92,8 +65,7 @@ final class Workspace: @unchecked Sendable {
     private let schema: (server: String, name: String)?
 
     init() {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("zm-e2e-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        root = temporaryFolder("zm-e2e")
         cli = CLI(directory: root)
         switch E2EDatabase.current {
         case .sqlite:
@@ -108,20 +80,7 @@ final class Workspace: @unchecked Sendable {
 
     deinit {
         try? FileManager.default.removeItem(at: root)
-        if let schema { _ = try? Self.psql(schema.server, "DROP SCHEMA IF EXISTS \(schema.name) CASCADE") }
-    }
-
-    /// Runs `psql` (PostgreSQL's client, installed with the server) on `server`; its exit status.
-    @discardableResult
-    static func psql(_ server: String, _ commands: String...) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", server] + commands.flatMap { ["-c", $0] }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        if let schema { PSQL.run(schema.server, ["DROP SCHEMA IF EXISTS \(schema.name) CASCADE"]) }
     }
 
     /// Takes the run lock of the workspace's database as another run would, until `release()`:
@@ -270,4 +229,15 @@ extension Dictionary where Key == String, Value == Any {
 
     func conflicts(kind: String) -> [[String: Any]] { conflicts.filter { $0["kind"] as? String == kind } }
     func result(of source: String) -> String? { sources.first { $0["source"] as? String == source }?["result"] as? String }
+
+    /// A conflict's structured fields (SPEC §7): its keys but the five every conflict has, as JSON with sorted keys.
+    var conflictFields: String {
+        let fields = filter { !["kind", "severity", "subject", "sources", "detail"].contains($0.key) }
+        return String(decoding: (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data(), as: UTF8.self)
+    }
+
+    /// The structured fields of each conflict of `kind`, by subject.
+    func conflictFields(kind: String) -> [String: String] {
+        [String: String](conflicts(kind: kind).map { ($0["subject"] as? String ?? "", $0.conflictFields) }, uniquingKeysWith: { a, b in a + " " + b })
+    }
 }

@@ -14,7 +14,7 @@ import Testing
         #expect(run.code == 0, "\(run.stderr)")
         let unsigned = run.report.conflicts(kind: "unsigned-accepted")
         #expect(unsigned.count == 1 && unsigned.first?["subject"] as? String == "eole" && unsigned.first?["severity"] as? String == "warning")
-        #expect((unsigned.first?["detail"] as? String)?.contains("unknown-key") == true)
+        #expect(unsigned.first?["reason"] as? String == "unknown-key")
         #expect(try w.model("2.7.1/amon")["source"] as? String == "eole")
 
         // Under `required` the same bundle is rejected.
@@ -22,7 +22,7 @@ import Testing
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"), signers: ["mallory"])
         let strict = try w.sync()
         #expect(strict.code == 3)
-        #expect((strict.report.conflicts(kind: "source-rejected").first?["detail"] as? String)?.hasPrefix("unknown-key") == true)
+        #expect(strict.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "unknown-key")
     }
 
     @Test func anInheritanceCycleAcrossSourcesIsReportedAndNotWritten() throws {
@@ -38,6 +38,9 @@ import Testing
         #expect(run.code == 0, "\(run.stderr)")
         let cycle = run.report.conflicts(kind: "inheritance-cycle")
         #expect(cycle.count == 1 && cycle.first?["subject"] as? String == "2.7.1/acme-a" && cycle.first?["severity"] as? String == "error")
+        #expect(cycle.first?["members"] as? [String] == ["2.7.1/acme-a", "2.7.1/acme-b"])
+        let listed = (try w.zm(["conflicts", "--json"]).json() as? [[String: Any]] ?? []).compactMap { $0["conflict"] as? [String: Any] }
+        #expect(["conflicts": listed].conflictFields(kind: "inheritance-cycle") == ["2.7.1/acme-a": #"{"members":["2.7.1/acme-a","2.7.1/acme-b"]}"#])
         #expect(try w.zm(["models", "show", "2.7.1/acme-a"]).code != 0)
         #expect(try w.zm(["models", "list", "--json"]).modelsList.count == 3)
     }

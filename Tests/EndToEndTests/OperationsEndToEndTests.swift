@@ -1,62 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
-
-/// A webhook receiver on 127.0.0.1 that answers 500 to the first `failures` POSTs, then 200,
-/// and logs every request (status, delivery header, body) as one JSON line.
-final class WebhookReceiver: @unchecked Sendable {
-    let port: Int
-    private let process: Process
-    let log: URL
-
-    init(in directory: URL, failures: Int) throws {
-        log = directory.appendingPathComponent("webhook.log")
-        let script = directory.appendingPathComponent("webhook.py")
-        try Data("""
-            import http.server, json, sys
-            failures = int(sys.argv[2]); log = open(sys.argv[3], "a")
-            class H(http.server.BaseHTTPRequestHandler):
-                def do_POST(self):
-                    global failures
-                    body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                    status = 500 if failures > 0 else 200
-                    failures -= 1
-                    log.write(json.dumps({"status": status, "delivery": self.headers.get("X-Zephir-Models-Delivery"),
-                                          "body": json.loads(body)}) + "\\n"); log.flush()
-                    self.send_response(status); self.send_header("Content-Length", "0"); self.end_headers()
-                def log_message(self, *a): pass
-            s = http.server.HTTPServer(("127.0.0.1", 0), H)
-            open(sys.argv[1], "w").write(str(s.server_port))
-            s.serve_forever()
-            """.utf8).write(to: script)
-        let portFile = directory.appendingPathComponent("webhook.port")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, portFile.path, String(failures), log.path]
-        // Never the test runner's pipes: a server left behind would hold `swift test` open.
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var port = 0
-        for _ in 0..<100 where port == 0 {
-            usleep(50_000)
-            port = Int((try? String(contentsOf: portFile, encoding: .utf8)) ?? "") ?? 0
-        }
-        self.port = port
-    }
-
-    deinit { stop() }
-
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-    }
-
-    var requests: [[String: Any]] {
-        ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
-    }
-}
+import ZephirTestSupport
 
 @Suite(.serialized) struct OperationsEndToEndTests {
     func amonDefault(_ w: Workspace) throws -> String? {
@@ -96,7 +41,7 @@ final class WebhookReceiver: @unchecked Sendable {
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "aucun"))
         let attack = try w.sync()
         #expect(attack.code == 3)
-        #expect((attack.report.conflicts(kind: "source-rejected").first?["detail"] as? String)?.hasPrefix("rollback") == true)
+        #expect(attack.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "rollback")
         try w.publish("eole", version: 3, files: eoleTree(amonDefault: "aucun"))
         let resumed = try w.sync()
         #expect(resumed.code == 0 && resumed.report.result(of: "eole") == "updated")
@@ -171,7 +116,7 @@ final class WebhookReceiver: @unchecked Sendable {
         _ = w.key("eole")
         try w.configure([fileSource("eole", priority: 100)])   // nothing published yet: unavailable
         let process = Process()
-        process.executableURL = CLI.executable
+        process.executableURL = ZephirExecutable.url
         process.arguments = ["daemon", "--interval", "1s", "--config", "config.yml"]
         process.currentDirectoryURL = w.root
         let log = w.file("daemon.log")

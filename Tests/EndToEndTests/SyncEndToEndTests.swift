@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 extension Workspace {
     /// Runs a query command against the workspace's config.
@@ -30,7 +31,7 @@ extension Workspace {
     @Test func firstSyncAppliesThenANoOpSyncFetchesOnlyTheIndexOverHTTP() throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
-        let server = try TestHTTPServer(serving: w.file("bundles"))
+        let server = try StaticHTTPServer(serving: w.file("bundles"))
         defer { server.stop() }
         try w.configure([fileSource("eole", priority: 100, url: "\(server.base)/eole")])
 
@@ -61,7 +62,7 @@ extension Workspace {
 
     @Test func theShippedDemoConfigSyncs() throws {
         let w = Workspace()
-        let config = CLI.repository.appendingPathComponent("config/zephir-models.yml").path
+        let config = ZephirExecutable.repository.appendingPathComponent("config/zephir-models.yml").path
         let first = try w.cli.run(["sync", "--config", config])
         #expect(first.code == 0, "\(first.stdout)\n\(first.stderr)")
         #expect(first.stdout.contains("acme-firewall"))
@@ -91,7 +92,7 @@ extension Workspace {
         #expect(run.report.result(of: "acme") == "rejected")
         let rejected = run.report.conflicts(kind: "source-rejected")
         #expect(rejected.count == 1 && rejected[0]["subject"] as? String == "acme" && rejected[0]["severity"] as? String == "error")
-        #expect((rejected[0]["detail"] as? String)?.hasPrefix("digest-mismatch") == true)
+        #expect(rejected[0]["reason"] as? String == "digest-mismatch")
         // eole's change applied; acme's last good model still in force, from version 1.
         let amon = try w.model("2.7.1/amon")
         #expect(((amon["variables"] as? [[String: Any]])?.first { ($0["variable"] as? [String: Any])?["name"] as? String == "mode_filtrage" }?["variable"] as? [String: Any])?["defaultValue"] as? String == "aucun")
@@ -128,10 +129,14 @@ extension Workspace {
         let shadowed = run.report.conflicts(kind: "shadowed").first { $0["subject"] as? String == "2.7.1/amon" }
         #expect(shadowed?["sources"] as? [String] == ["eole", "ministry"])
         #expect(shadowed?["severity"] as? String == "warning")
+        #expect(shadowed?.conflictFields == #"{"losers":["ministry"],"winner":"eole"}"#)
         let identical = run.report.conflicts(kind: "shadowed").first { $0["subject"] as? String == "2.7.1/eolebase" }
         #expect(identical?["severity"] as? String == "info")
-        let outOfScope = Set(run.report.conflicts(kind: "out-of-scope").compactMap { $0["subject"] as? String })
-        #expect(outOfScope.isSuperset(of: ["2.7.1/amon", "2.8.0/acme-new", "2.7"]))
+        let outOfScope = run.report.conflictFields(kind: "out-of-scope")
+        #expect(Set(outOfScope.keys).isSuperset(of: ["2.7.1/amon", "2.8.0/acme-new", "2.7"]))
+        // The scope refused the models; the external kind's role refused the version.
+        #expect(outOfScope["2.7.1/amon"] == #"{"scope":["2.7.*/acme-*"]}"# && outOfScope["2.8.0/acme-new"] == #"{"scope":["2.7.*/acme-*"]}"#)
+        #expect(outOfScope["2.7"] == #"{"role":"addon"}"#)
         #expect(try w.zm(["models", "show", "2.8.0/acme-new"]).code != 0)
 
         // Raising the ministry's priority changes the winner without any new bundle.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 
 /// The shipped systemd units (config/systemd/) pass `systemd-analyze verify`, with their
 /// ExecStart pointed at the built binary (`.ci/run` installs systemd when it is missing).
@@ -8,15 +9,14 @@ import Testing
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed (apt-get install systemd)"))
     func theShippedUnitsVerify() throws {
-        let source = CLI.repository.appendingPathComponent("config/systemd")
+        let source = ZephirExecutable.repository.appendingPathComponent("config/systemd")
         let units = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".service") || $0.hasSuffix(".timer") }.sorted()
         #expect(units == ["zephir-models-daemon.service", "zephir-models-sync.service", "zephir-models-sync.timer"])
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zm-units-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = temporaryFolder("zm-units")
         defer { try? FileManager.default.removeItem(at: folder) }
         for unit in units {
             let text = try String(contentsOf: source.appendingPathComponent(unit), encoding: .utf8)
-                .replacingOccurrences(of: "/usr/local/bin/zephir-models", with: CLI.executable.path)
+                .replacingOccurrences(of: "/usr/local/bin/zephir-models", with: ZephirExecutable.url.path)
             try Data(text.utf8).write(to: folder.appendingPathComponent(unit))
         }
         let process = Process()

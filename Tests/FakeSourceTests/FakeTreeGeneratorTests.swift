@@ -2,12 +2,7 @@ import FakeSource
 import Foundation
 import Testing
 import ZephirCore
-
-private func temporaryFolder(_ name: String) -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)")
-    try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
+import ZephirTestSupport
 
 /// Decodes and validates generated files as TreeLoader would.
 private func decodedTree(_ files: [GeneratedFile]) throws -> DatasourceTree {

@@ -97,7 +97,7 @@ import Testing
             roots = try await store.rootModels(release: OutlinedSyncTests.release)
             summaries = try await store.listModels(release: nil, origin: nil).sorted { ($0.release, $0.name) < ($1.release, $1.name) }
             installed = try await store.installedSources().mapValues(\.version)
-            conflicts = try await store.conflicts(all: false).map { "\($0.conflict.kind) \($0.conflict.severity) \($0.conflict.subject) \($0.conflict.detail)" }.sorted()
+            conflicts = try await store.conflicts(all: false).map { "\($0.conflict.kind) \($0.conflict.severity) \($0.conflict.subject) \($0.conflict.detail) \($0.conflict.fields)" }.sorted()
             var files: [String: [String]] = [:]
             for source in installed.keys { files[source] = try await store.layerFiles(source: source)?.map { "\($0.path) \($0.sha256) \($0.bytes.count)" } }
             self.files = files

@@ -5,6 +5,7 @@ import Testing
 @testable import ZephirCore
 #if canImport(Glibc)
 import Glibc
+import ZephirTestSupport
 #endif
 
 /// Syncs run by the built `zephir-models` executable, in processes of their own, against one
@@ -191,17 +192,8 @@ struct Watch: Sendable {
 
     /// The trimmed output of `psql -c sql`, or `nil` when it fails.
     static func psql(_ server: String, _ sql: String) -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["psql", "-X", "-A", "-t", "-q", "-c", sql, server]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return nil }
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let result = PSQL.run(server, [sql]), result.status == 0 else { return nil }
+        return result.output
     }
 }
 
@@ -213,62 +205,30 @@ final class SyncProcess: @unchecked Sendable {
         var stderr: String
     }
 
-    /// The executable `swift test` builds beside the test bundle, or under `.build/debug`.
-    static let executable: URL = {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("zephir-models")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/zephir-models")
-    }()
-
-    static let executableExists = FileManager.default.isExecutableFile(atPath: executable.path)
+    static let executableExists = ZephirExecutable.exists
     static let missing: Comment = "the zephir-models executable is not built; run `swift build` first"
 
-    private let process: Process
-    private let errors: URL
+    private let child: ChildProcess
 
-    private init(process: Process, errors: URL) {
-        self.process = process
-        self.errors = errors
+    private init(child: ChildProcess) {
+        self.child = child
     }
 
     static func folder() throws -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zm-sync-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder
+        temporaryFolder("zm-sync")
     }
 
     /// Writes `config.yml`: the database and one `fake` source with these options.
     static func configure(_ folder: URL, database: String, fake: String, lockTimeout: String = "60s") throws {
-        let text = """
-            database: "\(database)"
-            cache: cache
-            lock_timeout: \(lockTimeout)
-            sources:
-              - name: fake
-                kind: fake
-                priority: 10
-                fake: \(fake)
-                signature: {policy: off}
-
-            """
+        let text = fakeSourceConfig(database: database, fake: fake, lockTimeout: lockTimeout)
         try Data(text.utf8).write(to: folder.appendingPathComponent("config.yml"))
     }
 
     static func start(_ folder: URL) throws -> SyncProcess {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["sync", "--config", "config.yml"]
-        process.currentDirectoryURL = folder
-        let errors = folder.appendingPathComponent("stderr-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = try FileHandle(forWritingTo: errors)
-        try process.run()
-        return SyncProcess(process: process, errors: errors)
+        SyncProcess(child: try ChildProcess.zephir(["sync", "--config", "config.yml"], in: folder))
     }
 
-    var isRunning: Bool { process.isRunning }
+    var isRunning: Bool { child.isRunning }
 
     /// Runs `body` on a new thread, outside the task pool, and returns what it returns.
     static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
@@ -284,16 +244,12 @@ final class SyncProcess: @unchecked Sendable {
     }
 
     func kill() {
-        _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        child.kill()
     }
 
     /// Waits for the process to end.
     func finish() async -> Result {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
-        let stderr = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
-        if process.terminationReason == .uncaughtSignal {
-            return Result(code: -1, signal: process.terminationStatus, stderr: stderr)
-        }
-        return Result(code: process.terminationStatus, signal: nil, stderr: stderr)
+        let result = await child.wait(limit: .infinity)
+        return Result(code: result.killed ? -1 : result.code, signal: result.killed ? result.code : nil, stderr: result.stderr)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 
 extension RealProcesses {
     /// SPEC §6: "two runs never write at once". Several sync processes on one database, and

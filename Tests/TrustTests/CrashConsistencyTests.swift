@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 
 extension RealProcesses {
     /// SPEC §6: "a crash at any moment leaves the database as it was before the run or as it is

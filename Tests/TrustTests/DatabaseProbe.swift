@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 
 /// Reads a SQLite database from outside the program (Python's standard `sqlite3`): its
 /// integrity, a digest of the root content and layers, and the runs.

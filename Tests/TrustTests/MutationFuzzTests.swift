@@ -2,6 +2,7 @@ import FakeSource
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// A seeded mutation fuzzer for the readers of untrusted bytes: envelopes, index payloads and
 /// tree files are mutated (bit flips, random bytes, truncation, deletion, duplication, splicing,

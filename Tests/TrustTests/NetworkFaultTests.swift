@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// A server that fails on demand: each fault makes the source unavailable (`FetchError`, its
 /// last good layer kept) or, when the bytes themselves are wrong, rejected (`TrustError`), and
@@ -55,16 +56,10 @@ import Testing
     /// For the other faults: long enough that a loaded machine never turns them into timeouts.
     static let patient = TransportOptions(connectTimeout: .seconds(10), requestTimeout: .seconds(10), maxRedirects: 5)
 
+    /// The error's reason token, with the status for an HTTP status (`http-503`).
     static func kind(_ error: FetchError) -> String {
-        switch error {
-        case .notFound: return "not-found"
-        case .httpStatus(_, let status): return "http-\(status)"
-        case .network: return "network"
-        case .timeout: return "timeout"
-        case .tooManyRedirects: return "too-many-redirects"
-        case .redirectNotAllowed: return "redirect-not-allowed"
-        case .unsupportedURL: return "unsupported-url"
-        }
+        if case .httpStatus(_, let status) = error { return "http-\(status)" }
+        return error.reason
     }
 
     static func observed(_ outcome: SourceFetcher.Outcome) -> Expect {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// The planner's promises (SPEC §6–§7) checked on random resolutions, stored states and local
 /// child models: no change ever touches a local key; applying the plan to the stored state

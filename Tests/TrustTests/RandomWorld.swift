@@ -1,5 +1,6 @@
 import Foundation
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// Random source layers and local models for property tests: a few releases, sources with
 /// random priorities, roles and scopes, and trees that overlap, shadow, leave the scope,

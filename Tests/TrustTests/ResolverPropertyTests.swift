@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// The resolver's rules (SPEC §6) checked on random sources: the winner of every key is the
 /// highest-priority source whose scope (and role) allows it, unless the key is excluded, and
@@ -14,9 +15,7 @@ import Testing
     /// Whether `name` is a member of an inheritance cycle reported for `release`.
     static func inCycle(_ name: String, release: String, _ state: ResolvedState) -> Bool {
         state.conflicts.contains { conflict in
-            guard conflict.kind == .inheritanceCycle, conflict.subject.hasPrefix(release + "/") else { return false }
-            let members = conflict.detail.components(separatedBy: ": ").last?.components(separatedBy: ";").first?.components(separatedBy: " → ") ?? []
-            return members.contains(name)
+            conflict.kind == .inheritanceCycle && conflict.fields.members?.contains(ModelKey(release: release, name: name).description) == true
         }
     }
 

@@ -8,6 +8,19 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case redirectNotAllowed(from: String, to: String)
     case unsupportedURL(String)
 
+    /// A stable, machine-readable name of the failure (used in conflicts' `reason`).
+    public var reason: String {
+        switch self {
+        case .notFound: return "not-found"
+        case .httpStatus: return "http-status"
+        case .network: return "network"
+        case .timeout: return "timeout"
+        case .tooManyRedirects: return "too-many-redirects"
+        case .redirectNotAllowed: return "redirect-not-allowed"
+        case .unsupportedURL: return "unsupported-url"
+        }
+    }
+
     public var description: String {
         switch self {
         case .notFound(let url): return "\(url): not found; check the source's URL"

@@ -65,7 +65,8 @@ public enum Planner {
         while let ancestor = locals[current] {
             guard seen.insert(current).inserted else {
                 return [Conflict(kind: .parentRemoved, subject: key.description,
-                                 detail: "local model \(key) has a loop among its local ancestors at \(current); derive it again from a root model")]
+                                 detail: "local model \(key) has a loop among its local ancestors at \(current); derive it again from a root model",
+                                 fields: Conflict.Fields(parent: current.description))]
             }
             current = ModelKey(release: local.release, name: ancestor.parent)
         }
@@ -73,33 +74,40 @@ public enum Planner {
         guard let root = roots[current], let effective = ModelInheritance.effective(current, lookup: { roots[$0]?.value }) else {
             let which = current == direct ? "its parent \(direct)" : "its root ancestor \(current) (through \(direct))"
             return [Conflict(kind: .parentRemoved, subject: key.description,
-                             detail: "\(which) is no longer in force; the child is kept unchanged, but servers cannot be installed from it until it is derived again from a model that exists")]
+                             detail: "\(which) is no longer in force; the child is kept unchanged, but servers cannot be installed from it until it is derived again from a model that exists",
+                             fields: Conflict.Fields(parent: current.description))]
         }
         var conflicts: [Conflict] = []
         let source = [root.source]
         if let digest = ModelInheritance.rootChainDigest(of: current, in: roots), digest != local.parentDigest {
             conflicts.append(Conflict(kind: .parentUpdated, subject: key.description, sources: source,
                                       detail: "\(current) (from source '\(root.source)') or one of its parents changed since \(key) was created or last reviewed; "
-                                          + "review with `zephir-models models show \(key)`, then `zephir-models conflicts ack ID`"))
+                                          + "review with `zephir-models models show \(key)`, then `zephir-models conflicts ack ID`",
+                                      fields: Conflict.Fields(parent: current.description)))
         }
         let variables = Dictionary(effective.variables.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         for override in local.overrides {
             guard let variable = variables[override.name] else {
                 conflicts.append(Conflict(kind: .overrideUnknownVariable, subject: key.description, sources: source,
-                                          detail: "\(key) sets \(override.name)=\(override.value), but \(current) and its parents no longer define \(override.name); the value has no effect"))
+                                          detail: "\(key) sets \(override.name)=\(override.value), but \(current) and its parents no longer define \(override.name); the value has no effect",
+                                          fields: Conflict.Fields(variable: override.name, value: override.value)))
                 continue
             }
             if let problem = variable.problem(with: override.value) {
                 conflicts.append(Conflict(kind: .overrideInvalidValue, subject: key.description, sources: source,
-                                          detail: "\(key) sets \(override.name)=\(override.value), which no longer fits its \(variable.type.rawValue) type: \(problem)"))
+                                          detail: "\(key) sets \(override.name)=\(override.value), which no longer fits its \(variable.type.rawValue) type: \(problem)",
+                                          fields: Conflict.Fields(variable: override.name, value: override.value, expected: variable.type.rawValue,
+                                                                  choices: variable.type == .choice ? variable.choices ?? [] : nil)))
             } else if variable.defaultValue == override.value {
                 conflicts.append(Conflict(kind: .overrideRedundant, subject: key.description, sources: source,
-                                          detail: "\(key) sets \(override.name)=\(override.value), which is now the parent's default; the override can be dropped"))
+                                          detail: "\(key) sets \(override.name)=\(override.value), which is now the parent's default; the override can be dropped",
+                                          fields: Conflict.Fields(variable: override.name, value: override.value, expected: variable.defaultValue)))
             }
         }
         for service in local.addServices where services[ServiceKey(release: local.release, name: service)] == nil {
             conflicts.append(Conflict(kind: .serviceMissing, subject: key.description,
-                                      detail: "\(key) adds service \(service), which release \(local.release) no longer has"))
+                                      detail: "\(key) adds service \(service), which release \(local.release) no longer has",
+                                      fields: Conflict.Fields(service: Resolver.serviceSubject(ServiceKey(release: local.release, name: service)))))
         }
         return conflicts
     }

@@ -45,7 +45,8 @@ public enum Resolver {
             guard inScope(layer) else {
                 candidates.append(Candidate(source: layer.source, priority: layer.priority, outcome: .outOfScope))
                 state.conflicts.append(Conflict(kind: .outOfScope, subject: subject, sources: [layer.source],
-                                                detail: "source '\(layer.source)' defines \(what) \(subject) outside its scope (\(layer.scope.map(\.pattern).joined(separator: ", "))); ignored"))
+                                                detail: "source '\(layer.source)' defines \(what) \(subject) outside its scope (\(layer.scope.map(\.pattern).joined(separator: ", "))); ignored",
+                                                fields: Conflict.Fields(scope: layer.scope.map(\.pattern))))
                 continue
             }
             if winner == nil {
@@ -63,7 +64,8 @@ public enum Resolver {
                 kind: .shadowed, severity: identical ? .info : .warning, subject: subject,
                 sources: [winner.layer.source] + shadowed.map(\.layer.source),
                 detail: "\(what) \(subject) is defined by '\(winner.layer.source)' (priority \(winner.layer.priority)) and by \(losers); "
-                    + "'\(winner.layer.source)' wins by priority" + (identical ? " (identical content)" : "; the others' content is ignored")))
+                    + "'\(winner.layer.source)' wins by priority" + (identical ? " (identical content)" : "; the others' content is ignored"),
+                fields: Conflict.Fields(winner: winner.layer.source, losers: shadowed.map(\.layer.source))))
         }
         return (winner, candidates)
     }
@@ -105,7 +107,8 @@ public enum Resolver {
 
     private static func notAllowed(_ layer: SourceLayer, what: String, subject: String) -> Conflict {
         Conflict(kind: .outOfScope, subject: subject, sources: [layer.source],
-                 detail: "source '\(layer.source)' is of an add-on kind and may not define \(what)s; its \(what) \(subject) is ignored (only eole sources define versions and releases)")
+                 detail: "source '\(layer.source)' is of an add-on kind and may not define \(what)s; its \(what) \(subject) is ignored (only eole sources define versions and releases)",
+                 fields: Conflict.Fields(role: layer.role.rawValue))
     }
 
     private static func resolveServices(_ layers: [SourceLayer], into state: inout ResolvedState) {
@@ -120,7 +123,7 @@ public enum Resolver {
             }
         }
         for (key, list) in offers {
-            let subject = "\(key.release)/service/\(key.name)"
+            let subject = serviceSubject(key)
             if let winner = pick(list, subject: subject, what: "service", inScope: { $0.sourceScope.allows(release: key.release, name: key.name) },
                                  state: &state).winner {
                 state.services[key] = Resolved(value: winner.value, source: winner.layer.source, digest: winner.digest)
@@ -149,6 +152,9 @@ public enum Resolver {
         }
     }
 
+    /// How conflicts name a service: `RELEASE/service/NAME`.
+    static func serviceSubject(_ key: ServiceKey) -> String { "\(key.release)/service/\(key.name)" }
+
     // MARK: - Exclusions
 
     private static func excludeCycles(_ state: inout ResolvedState) {
@@ -162,18 +168,21 @@ public enum Resolver {
                 for member in members { state.models[member] = nil }
                 state.conflicts.append(Conflict(
                     kind: .inheritanceCycle, subject: members[0].description, sources: sources,
-                    detail: "parents form a cycle in release \(release): \((cycle + [cycle[0]]).joined(separator: " → ")); these models are excluded until a publisher breaks the cycle"))
+                    detail: "parents form a cycle in release \(release): \((cycle + [cycle[0]]).joined(separator: " → ")); these models are excluded until a publisher breaks the cycle",
+                    fields: Conflict.Fields(members: members.map(\.description))))
             }
         }
     }
 
     private static func excludeDangling(_ state: inout ResolvedState) {
-        func dangling(_ subject: String, _ source: String, _ detail: String) -> Conflict {
-            Conflict(kind: .danglingReference, subject: subject, sources: [source], detail: detail + "; excluded until its publisher or another source provides it")
+        func dangling(_ subject: String, _ source: String, _ missing: Conflict.Reference, _ detail: String) -> Conflict {
+            Conflict(kind: .danglingReference, subject: subject, sources: [source], detail: detail + "; excluded until its publisher or another source provides it",
+                     fields: Conflict.Fields(missing: missing))
         }
         for (name, release) in state.releases where state.versions[release.value.version] == nil {
             state.releases[name] = nil
-            state.conflicts.append(dangling(name, release.source, "release \(name) belongs to version \(release.value.version), which no source defines"))
+            state.conflicts.append(dangling(name, release.source, Conflict.Reference(.version, release.value.version),
+                                            "release \(name) belongs to version \(release.value.version), which no source defines"))
         }
         var changed = true
         while changed {
@@ -181,15 +190,16 @@ public enum Resolver {
             // In key order, so that a cascade names the same cause whatever the layers' order.
             for key in state.services.keys.sorted() {
                 guard let service = state.services[key] else { continue }
-                var missing: String?
+                var missing: (Conflict.Reference, String)?
                 if state.releases[key.release] == nil {
-                    missing = "its release \(key.release) is not defined by any eole source"
+                    missing = (Conflict.Reference(.release, key.release), "its release \(key.release) is not defined by any eole source")
                 } else if let dependency = service.value.depends.first(where: { state.services[ServiceKey(release: key.release, name: $0)] == nil }) {
-                    missing = "it depends on service \(dependency), which is missing from release \(key.release)"
+                    missing = (Conflict.Reference(.dependency, serviceSubject(ServiceKey(release: key.release, name: dependency))),
+                               "it depends on service \(dependency), which is missing from release \(key.release)")
                 }
-                if let missing {
+                if let (reference, why) = missing {
                     state.services[key] = nil
-                    state.conflicts.append(dangling("\(key.release)/service/\(key.name)", service.source, "service \(key.name): \(missing)"))
+                    state.conflicts.append(dangling(serviceSubject(key), service.source, reference, "service \(key.name): \(why)"))
                     changed = true
                 }
             }
@@ -199,17 +209,19 @@ public enum Resolver {
             changed = false
             for key in state.models.keys.sorted() {
                 guard let model = state.models[key] else { continue }
-                var missing: String?
+                var missing: (Conflict.Reference, String)?
                 if state.releases[key.release] == nil {
-                    missing = "its release \(key.release) is not defined by any eole source"
+                    missing = (Conflict.Reference(.release, key.release), "its release \(key.release) is not defined by any eole source")
                 } else if let parent = model.value.parent, state.models[ModelKey(release: key.release, name: parent)] == nil {
-                    missing = "its parent \(key.release)/\(parent) is not in force"
+                    missing = (Conflict.Reference(.parent, ModelKey(release: key.release, name: parent).description),
+                               "its parent \(key.release)/\(parent) is not in force")
                 } else if let service = model.value.services.first(where: { state.services[ServiceKey(release: key.release, name: $0)] == nil }) {
-                    missing = "it uses service \(service), which is missing from release \(key.release)"
+                    missing = (Conflict.Reference(.service, serviceSubject(ServiceKey(release: key.release, name: service))),
+                               "it uses service \(service), which is missing from release \(key.release)")
                 }
-                if let missing {
+                if let (reference, why) = missing {
                     state.models[key] = nil
-                    state.conflicts.append(dangling(key.description, model.source, "model \(key): \(missing)"))
+                    state.conflicts.append(dangling(key.description, model.source, reference, "model \(key): \(why)"))
                     changed = true
                 }
             }

@@ -237,7 +237,8 @@ public struct SyncEngine: Sendable {
         func unsigned(_ verified: BundleReader.VerifiedIndex) -> [Conflict] {
             guard let problem = verified.unsignedAccepted else { return [] }
             return [Conflict(kind: .unsignedAccepted, subject: source.name, sources: [source.name],
-                             detail: "version \(verified.index.version) accepted under `policy: warn` although \(problem.reason): \(problem.description); set `policy: required` once the publisher signs")]
+                             detail: "version \(verified.index.version) accepted under `policy: warn` although \(problem.reason): \(problem.description); set `policy: required` once the publisher signs",
+                             fields: Conflict.Fields(reason: problem.reason))]
         }
         switch outcome {
         case .unchanged(let verified):
@@ -253,11 +254,13 @@ public struct SyncEngine: Sendable {
             let described = error.description.hasPrefix(error.reason + ":") ? error.description : "\(error.reason): \(error.description)"
             let detail = "\(described); \(kept)"
             return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .rejected, message: detail), snapshot: nil,
-                           conflicts: [Conflict(kind: .sourceRejected, subject: source.name, sources: [source.name], detail: detail)], failed: true)
+                           conflicts: [Conflict(kind: .sourceRejected, subject: source.name, sources: [source.name], detail: detail,
+                                                     fields: Conflict.Fields(reason: error.reason))], failed: true)
         case .unavailable(let error):
             let detail = "\(error.description); \(kept)"
             return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .unavailable, message: detail), snapshot: nil,
-                           conflicts: [Conflict(kind: .sourceUnavailable, subject: source.name, sources: [source.name], detail: detail)], failed: true)
+                           conflicts: [Conflict(kind: .sourceUnavailable, subject: source.name, sources: [source.name], detail: detail,
+                                                     fields: Conflict.Fields(reason: error.reason))], failed: true)
         }
     }
 

@@ -6,8 +6,9 @@ import Foundation
 /// The first path segment chooses the behaviour and which files it applies to:
 /// `/MODE~WHICH/index.json`, `/MODE~WHICH/tree/…`, WHICH being `index`, `tree` or `any`; other
 /// files are served normally. Modes: see ``Mode``.
-final class MisbehavingServer: @unchecked Sendable {
-    enum Mode: String, CaseIterable, Sendable {
+public final class MisbehavingServer: @unchecked Sendable {
+    /// How the server answers (see each case).
+    public enum Mode: String, CaseIterable, Sendable {
         case ok
         /// Half the body, then a TCP reset.
         case reset
@@ -44,51 +45,28 @@ final class MisbehavingServer: @unchecked Sendable {
         case garbage
     }
 
-    let port: Int
-    let root: URL
-    private let process: Process
+    public let root: URL
+    private let server: LocalServer
+    public var port: Int { server.port }
 
     /// Starts serving `root` (a bundle folder: `index.json`, `tree/…`).
-    init(serving root: URL) throws {
+    /// - Throws: ``LocalServer/DidNotStart`` when Python does not start it.
+    public init(serving root: URL) throws {
         self.root = root
-        let folder = root.deletingLastPathComponent()
-        let script = folder.appendingPathComponent("misbehaving-server-\(UUID().uuidString).py")
-        let portFile = folder.appendingPathComponent("port-\(UUID().uuidString)")
-        try Data(Self.script.utf8).write(to: script)
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script.path, root.path, portFile.path]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.standardError
-        try process.run()
-        var port = 0
-        for _ in 0..<200 {
-            if let text = try? String(contentsOf: portFile, encoding: .utf8), text.hasSuffix("\n"), let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
-                port = p
-                break
-            }
-            usleep(25_000)
-        }
-        self.port = port
-        if port == 0 { stop(); throw ServerDidNotStart() }
+        server = try LocalServer(script: Self.script, named: "misbehaving-server", in: root.deletingLastPathComponent(), arguments: [root.path])
     }
 
-    struct ServerDidNotStart: Error {}
+    /// The base URL of a source served in `mode`, applied to `which` files (`index`, `tree` or `any`).
+    public func url(_ mode: Mode, on which: String = "tree") -> String { "http://127.0.0.1:\(port)/\(mode.rawValue)~\(which)/" }
 
-    deinit { stop() }
-
-    func url(_ mode: Mode, on which: String = "tree") -> String { "http://127.0.0.1:\(port)/\(mode.rawValue)~\(which)/" }
-
-    func stop() {
-        // SIGKILL: a child spawned from the test runner's threads inherits their blocked SIGTERM.
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
-    }
+    /// Ends the server.
+    public func stop() { server.stop() }
 
     static let script = #"""
 import os, socket, socketserver, struct, sys, threading, time, urllib.parse
 
-ROOT = os.path.realpath(sys.argv[1])
-PORT_FILE = sys.argv[2]
+PORT_FILE = sys.argv[1]
+ROOT = os.path.realpath(sys.argv[2])
 
 def send_all(sock, data):
     try:

@@ -1,0 +1,19 @@
+/// The text of a configuration with one `fake` source (signatures off), for the tests that run
+/// syncs of generated trees in processes of their own.
+/// - Parameters:
+///   - database: the `database:` URL (quoted in the YAML).
+///   - fake: the source's `fake:` options as a YAML flow mapping (`{seed: 1, models: 20}`).
+public func fakeSourceConfig(database: String, fake: String, lockTimeout: String = "60s") -> String {
+    """
+    database: "\(database)"
+    cache: cache
+    lock_timeout: \(lockTimeout)
+    sources:
+      - name: fake
+        kind: fake
+        priority: 10
+        fake: \(fake)
+        signature: {policy: off}
+
+    """
+}
