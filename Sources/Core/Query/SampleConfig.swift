@@ -19,6 +19,9 @@ public enum SampleConfig {
     clock_skew: 5m
     lock_timeout: 30s
 
+    # The newest runs whose source layers `rollback --to` can restore; older ones are pruned.
+    history: {keep_runs: 100}
+
     sources:
       # EOLE's official publications: versions, releases, services and models.
       - name: eole
