@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SQLiteStore
 import Testing
 @testable import ZephirCore
@@ -178,6 +179,23 @@ import Testing
         try await world.expectSame(try await world.sync(["acme"]), "only acme")
         try await world.expectSame(try await world.sync(), "both again")
         try await world.expectSame(try await world.sync(), "unchanged")
+    }
+
+    @Test func anUnreadableOutlineIsReadAroundAndSaidSo() async throws {
+        let world = try World()
+        try world.publish("eole", Self.eole())
+        try world.publish("acme", Self.acme())
+        try await world.expectSame(try await world.sync(), "first sync")
+        // Damage the kept outlines: a new eole version and a resolution of acme need them.
+        try await DatabaseQueue(path: world.root.appendingPathComponent("streaming.db").path).write { db in
+            try db.execute(sql: "UPDATE layer_outline SET outline = x'0102'")
+        }
+        try world.publish("eole", Self.eole(amonPort: 8443))
+        let reports = try await world.sync()
+        try await world.expectSame(reports, "outlines unreadable")
+        #expect(reports.0.notes.count == 2, "\(reports.0.notes)")
+        #expect(reports.0.notes.contains { $0.hasPrefix("source 'eole'") && $0.contains("every file of the new version was read") })
+        #expect(reports.0.notes.contains { $0.hasPrefix("source 'acme'") && $0.contains("read in full instead") })
     }
 
     @Test func aNewVersionDecodesOnlyTheFilesThatChanged() async throws {

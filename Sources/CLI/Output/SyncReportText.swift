@@ -28,6 +28,7 @@ enum SyncReportText {
             }
             lines.append(text)
         }
+        for note in report.notes { lines.append("  note: \(note)") }
 
         lines.append("")
         if report.changes.isEmpty {
