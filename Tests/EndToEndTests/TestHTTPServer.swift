@@ -38,7 +38,8 @@ final class TestHTTPServer: @unchecked Sendable {
         }
     }
 
-    private static func freePort() -> Int {
+    /// A port of 127.0.0.1 that nothing listens on now.
+    static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()

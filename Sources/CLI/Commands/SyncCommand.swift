@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZephirCore
+import ZephirOperations
 
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,10 +33,17 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan and write nothing (the same as `plan`).")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("After the run, write the metrics of `daemon --metrics-listen` to this file, atomically, for node_exporter's textfile collector.", valueName: "path"))
+    var metricsFile: String?
+
     @OptionGroup var verbosity: Verbosity
 
+    func validate() throws {
+        if dryRun && metricsFile != nil { throw ValidationError("--metrics-file records a run; a --dry-run is none: drop one of them") }
+    }
+
     func run() async throws {
-        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun, verbosity: verbosity)
+        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun, verbosity: verbosity, metricsFile: metricsFile)
     }
 }
 
@@ -66,28 +74,42 @@ struct PlanCommand: AsyncParsableCommand {
 
 /// Runs the engine and prints its report; the exit code is the report's.
 enum SyncRunner {
-    static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity) async throws {
+    static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity, metricsFile: String? = nil) async throws {
         ProcessMemory.returnLargeBuffers()
         var exitCode: Int32 = 0
+        let started = ContinuousClock.now
         try await ExitStatus.guarded {
             let (config, store) = try Bootstrap.open(options.config)
             let engine = try SyncEngine(config: config, registry: Bootstrap.sources, store: store)
-            let progress = ProgressLine.make(enabled: !options.json && !verbosity.quiet)
-            var callback: (@Sendable (SyncProgress) -> Void)?
-            if let progress { callback = { progress.update($0) } }
-            let report = try await engine.run(.init(sources: sources, dryRun: dryRun, progress: callback))
-            progress?.finish()
-            if options.json {
-                Terminal.json(report)
-            } else if verbosity.quiet {
-                Terminal.print(SyncReportText.quiet(report))
-            } else {
-                Terminal.print(SyncReportText.render(report, verbose: verbosity.verbose))
+            let report: SyncReport
+            do {
+                report = try await run(engine, sources: sources, dryRun: dryRun, options: options, verbosity: verbosity)
+            } catch {
+                if let metricsFile { try? await MetricsFile.write(to: metricsFile, status: SyncMetrics.errorStatus, duration: .now - started, config: config, store: store) }
+                throw error
             }
             if !dryRun { await Delivery.deliver(store: store, quiet: options.json) }
+            if let metricsFile { try await MetricsFile.write(to: metricsFile, status: report.status.rawValue, duration: .now - started, config: config, store: store) }
             exitCode = report.exitCode
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    /// One run, its progress and its report on stdout.
+    private static func run(_ engine: SyncEngine, sources: [String], dryRun: Bool, options: CommonOptions, verbosity: Verbosity) async throws -> SyncReport {
+        let progress = ProgressLine.make(enabled: !options.json && !verbosity.quiet)
+        var callback: (@Sendable (SyncProgress) -> Void)?
+        if let progress { callback = { progress.update($0) } }
+        let report = try await engine.run(.init(sources: sources, dryRun: dryRun, progress: callback))
+        progress?.finish()
+        if options.json {
+            Terminal.json(report)
+        } else if verbosity.quiet {
+            Terminal.print(SyncReportText.quiet(report))
+        } else {
+            Terminal.print(SyncReportText.render(report, verbose: verbosity.verbose))
+        }
+        return report
     }
 }
 

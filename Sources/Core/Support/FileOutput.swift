@@ -23,6 +23,24 @@ public enum FileOutput {
         guard !durable || fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
     }
 
+    /// Replaces `path` atomically: writes a temporary file beside it (same folder, so the same
+    /// file system), flushes it, then renames it over `path`; a reader sees the old content or the
+    /// new, never a part (what node_exporter's textfile collector asks of its writers).
+    /// - Throws: ``FileOutputError`` naming `path`; the temporary file is removed.
+    public static func replaceAtomically<Bytes: ContiguousBytes>(_ data: Bytes, at path: String, mode: mode_t = 0o644) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        unlink(temporary)
+        do {
+            try writeExclusive(data, to: temporary, mode: mode)
+            guard rename(temporary, path) == 0 else { throw FileOutputError(path: path, errno: errno) }
+        } catch let error as FileOutputError {
+            unlink(temporary)
+            throw FileOutputError(path: path, errno: error.errno)
+        }
+        syncDirectory(url.deletingLastPathComponent().path)
+    }
+
     /// Flushes a folder's entries (after renames inside it) to disk.
     public static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
