@@ -10,12 +10,7 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Syncs on a schedule until SIGTERM or SIGINT.",
         discussion: """
-        Runs `sync` every --interval (plus a random part of --jitter, so that many instances do
-        not all fetch at once), reloading the configuration each time, delivering pending
-        notifications, and logging one line per run on stderr. A failing source is retried
-        after 1, 2, 4 … intervals (at most 6 hours). On SIGTERM or SIGINT it stops between runs,
-        or abandons the run in flight before its commit. For a timer-driven setup instead, see
-        config/systemd/.
+        Runs `sync` every --interval (plus a random part of --jitter, so that many instances do not all fetch at once), reloading the configuration each time, delivering pending notifications, and logging one line per run on stderr. A failing source is retried after 1, 2, 4 … intervals (at most 6 hours). On SIGTERM or SIGINT it stops between runs, or abandons the run in flight before its commit. For a timer-driven setup instead, see config/systemd/.
 
         Example:
           zephir-models daemon --interval 1h --jitter 10m --config /etc/zephir-models/config.yml

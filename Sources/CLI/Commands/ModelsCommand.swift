@@ -5,10 +5,9 @@ import ZephirCore
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "Lists, shows and derives server models.",
+        abstract: "Lists, shows, derives and draws server models.",
         discussion: """
-        Root models come from sources; local child models are derived by users on this
-        instance and are never touched by a sync.
+        Root models come from sources; local child models are derived by users on this instance and are never touched by a sync.
 
         Examples:
           zephir-models models list --release 2.7.1 --origin root
@@ -95,8 +94,7 @@ struct DeriveModel: AsyncParsableCommand {
         commandName: "derive",
         abstract: "Creates a local child model of a root or local model.",
         discussion: """
-        Every value set is checked against the parent's effective variables. The child is never
-        changed by a sync; `conflicts` reports what updates do to its parents.
+        Every value set is checked against the parent's effective variables. The child is never changed by a sync; `conflicts` reports what updates do to its parents.
 
         Example:
           zephir-models models derive --parent 2.7.1/amon --name amon-lycee --set mode_filtrage=strict --add-service eole-extra

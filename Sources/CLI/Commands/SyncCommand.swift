@@ -8,20 +8,15 @@ struct SyncCommand: AsyncParsableCommand {
         commandName: "sync",
         abstract: "Fetches every source, verifies it, merges the sources and applies the result.",
         discussion: """
-        Every enabled source not on hold is fetched concurrently and trusted only if it passes
-        its signature policy, rollback, equivocation and expiry checks, and every file matches
-        the signed index. A source that fails keeps its last good content; the others apply.
-        Root models are written in one transaction; local child models are never touched, and
-        what the update did to them is reported as conflicts.
+        Every enabled source not on hold is fetched concurrently and trusted only if it passes its signature policy, rollback, equivocation and expiry checks, and every file matches the signed index. A source that fails keeps its last good content; the others apply. Root models are written in one transaction; local child models are never touched, and what the update did to them is reported as conflicts.
 
-        Exit codes: 0 done (also when nothing changed), 2 done but a source was rejected or
-        unavailable, 3 nothing applied (every source failed, the lock is held, the database is
-        unreachable), 78 configuration error.
+        Exit codes: 0 done (also when nothing changed), 2 done but a source was rejected or unavailable, 3 nothing applied (every source failed, the lock is held, the database is unreachable), 73 the --metrics-file cannot be written (the run itself is applied), 78 configuration error.
 
         Examples:
           zephir-models sync
           zephir-models sync --source eole --dry-run
           zephir-models sync --json | jq .conflicts
+          zephir-models sync --quiet --metrics-file /var/lib/prometheus/node-exporter/zephir-models.prom
         """
     )
 
@@ -52,8 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Shows what `sync` would add, change and remove, and the conflicts it would raise.",
         discussion: """
-        Fetches and verifies like `sync` (files land in the cache) but writes nothing to the
-        database. The same as `sync --dry-run`.
+        Fetches and verifies like `sync` (files land in the cache) but writes nothing to the database. The same as `sync --dry-run`.
 
         Example:
           zephir-models plan --source acme
