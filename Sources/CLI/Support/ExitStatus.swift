@@ -18,7 +18,7 @@ enum ExitStatus {
 
     static func code(for error: Error) -> Int32 {
         switch error {
-        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is KeyFileExists, is VerifyRejected:
+        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected:
             return invalidInput
         case is DerivationError:
             return invalidInput
@@ -38,7 +38,7 @@ enum ExitStatus {
             return nothingApplied
         case is FetchError, is MonitoringHTTPServer.ListenError:
             return nothingApplied
-        case is FileOutputError, is CocoaError:
+        case is FileOutputError, is KeyFileExists, is CocoaError:
             return cantCreate
         case let error as Graphviz.Failure:
             return error == .notInstalled ? unavailable : 1
