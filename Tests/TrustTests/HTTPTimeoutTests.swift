@@ -11,31 +11,38 @@ import Testing
     @Test func aSubSecondRequestTimeoutIsKept() async throws {
         let options = TransportOptions(connectTimeout: .seconds(5), requestTimeout: .milliseconds(900), readTimeout: .seconds(5))
         let ok = try HTTPTransport(base: Self.server.url(.ok, on: "any"), options: options)
-        let index = try await Bounded.run("ok under 0.9 s", seconds: 30) { try await ok.fetch("index.json", maxBytes: 1 << 20) }
+        let answer = try await Bounded.run("ok under 0.9 s", seconds: 30) { () async -> Result<Data, FetchError> in
+            do throws(FetchError) { return .success(try await ok.fetch("index.json", maxBytes: 1 << 20)) } catch { return .failure(error) }
+        }
         await ok.shutdown()
-        #expect(!index.isEmpty, "a fast answer fits in 0.9 s")
+        #expect((try? answer.get())?.isEmpty == false, "a fast answer fits in 0.9 s: \(answer)")
 
         let drip = try HTTPTransport(base: Self.server.url(.drip, on: "index"), options: options)
         let start = ContinuousClock.now
         let error = try await Bounded.run("drip under 0.9 s", seconds: 30) { () async -> FetchError? in
             do throws(FetchError) { _ = try await drip.fetch("index.json", maxBytes: 1 << 20); return nil } catch { return error }
         }
+        let elapsed = ContinuousClock.now - start
         await drip.shutdown()
+        // Truncated, the deadline was 0 s: the error said so, and a fast answer failed too (above).
         #expect(error == .timeout(url: Self.server.url(.drip, on: "index") + "index.json", seconds: 0.9))
         #expect(error?.description.hasSuffix("no complete answer within 0.9 s") == true)
-        #expect(ContinuousClock.now - start < .seconds(5), "cut off after 0.9 s, not a whole second more or never")
+        // 0.9 s plus slack for a loaded two-core CI machine; the drip itself lasts minutes.
+        #expect(elapsed < .seconds(20), "cut off by the 0.9 s deadline, took \(elapsed)")
     }
 
     @Test func aSilentServerIsCutOffByTheReadTimeoutNotTheConnectTimeout() async throws {
-        let options = TransportOptions(connectTimeout: .seconds(20), requestTimeout: .seconds(60), readTimeout: .milliseconds(700))
+        let options = TransportOptions(connectTimeout: .seconds(60), requestTimeout: .seconds(120), readTimeout: .milliseconds(700))
         let stall = try HTTPTransport(base: Self.server.url(.stall, on: "index"), options: options)
         let start = ContinuousClock.now
-        let error = try await Bounded.run("stall", seconds: 40) { () async -> FetchError? in
+        let error = try await Bounded.run("stall", seconds: 90) { () async -> FetchError? in
             do throws(FetchError) { _ = try await stall.fetch("index.json", maxBytes: 1 << 20); return nil } catch { return error }
         }
+        let elapsed = ContinuousClock.now - start
         await stall.shutdown()
         #expect(error == .timeout(url: Self.server.url(.stall, on: "index") + "index.json", seconds: 0.7), "\(String(describing: error))")
-        #expect(ContinuousClock.now - start < .seconds(10), "the read timeout (0.7 s) ends it, not the connect timeout (20 s)")
+        // 0.7 s plus slack for a loaded CI machine; the connect timeout (60 s) would take twice the bound.
+        #expect(elapsed < .seconds(30), "the read timeout ends it, not the connect timeout; took \(elapsed)")
     }
 
     @Test func durationsConvertToTheNanosecond() {
