@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // libyaml's event parser, from Debian's libyaml-dev: we build our own bounded node tree on it.
@@ -54,12 +57,30 @@ let package = Package(
             dependencies: ["ZephirCore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log")],
             path: "Sources/Store-Postgres"
         ),
+        // Running as a service and being watched (SPEC §9): metrics through swift-metrics, exported in
+        // Prometheus' text format, served over HTTP with /healthz; the daemon on swift-service-lifecycle.
+        .target(
+            name: "ZephirOperations",
+            dependencies: [
+                "ZephirCore",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Operations"
+        ),
         .executableTarget(
             name: "ZephirModelsCLI",
             dependencies: [
-                "ZephirCore", "EOLESource", "ExternalSource", "FakeSource", "SQLiteStore", "PostgresStore",
+                "ZephirCore", "ZephirOperations", "EOLESource", "ExternalSource", "FakeSource", "SQLiteStore", "PostgresStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/CLI"
         ),
@@ -83,5 +104,7 @@ let package = Package(
                     path: "Tests/StoreTests"),
         .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/TrustTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "OperationsTests", dependencies: ["ZephirOperations", "ZephirCore", .product(name: "NIOHTTP1", package: "swift-nio")],
+                    path: "Tests/OperationsTests"),
     ]
 )

@@ -6,12 +6,9 @@ struct ZephirModels: AsyncParsableCommand {
         commandName: "zephir-models",
         abstract: "Keeps the server models of a Zéphir instance up to date from signed, versioned sources.",
         discussion: """
-        Operators run `sync` (by hand, from a timer or as a daemon) to fetch every configured
-        source, verify it, merge the sources by priority and scope, and write the root models
-        to the database in one transaction. Publishers use `keygen`, `publish` and `verify`.
+        Operators run `sync` (by hand, from a timer or as a daemon) to fetch every configured source, verify it, merge the sources by priority and scope, and write the root models to the database in one transaction. Publishers use `keygen`, `publish` and `verify`.
 
-        Exit codes: 0 done, 2 done but a source was rejected or unavailable, 3 nothing applied,
-        64 usage error, 65 invalid input (tree, bundle, key), 78 configuration error.
+        Exit codes: 0 done, 2 done but a source was rejected or unavailable, 3 nothing applied, 64 usage error, 65 invalid input (tree, bundle, key), 73 an output file cannot be written (keygen, publish, sync --metrics-file), 78 configuration error. `status --check` exits with the codes of monitoring plugins instead (0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
         """,
         version: "0.1.0",
         subcommands: [

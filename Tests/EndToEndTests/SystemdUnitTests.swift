@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import ZephirTestSupport
 
-/// The shipped systemd units (config/systemd/) pass `systemd-analyze verify`, with their
-/// ExecStart pointed at the built binary (`.ci/run` installs systemd when it is missing).
+/// The shipped systemd units (config/systemd/) and their drop-ins (`UNIT.d/*.conf`) pass
+/// `systemd-analyze verify`, with their ExecStart pointed at the built binary (`.ci/run` installs
+/// systemd when it is missing).
 @Suite struct SystemdUnitTests {
     static let analyze = "/usr/bin/systemd-analyze"
 
@@ -19,10 +20,22 @@ import ZephirTestSupport
                 .replacingOccurrences(of: "/usr/local/bin/zephir-models", with: ZephirExecutable.url.path)
             try Data(text.utf8).write(to: folder.appendingPathComponent(unit))
         }
+        // Drop-ins are read from the unit path: the copies' folder, through SYSTEMD_UNIT_PATH.
+        let dropIns = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".d") }
+        #expect(dropIns == ["zephir-models-sync.service.d"])
+        for dropIn in dropIns {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(dropIn), withIntermediateDirectories: true)
+            for file in try FileManager.default.contentsOfDirectory(atPath: source.appendingPathComponent(dropIn).path) where file.hasSuffix(".conf") {
+                let text = try String(contentsOf: source.appendingPathComponent(dropIn).appendingPathComponent(file), encoding: .utf8)
+                    .replacingOccurrences(of: "/usr/local/bin/zephir-models", with: ZephirExecutable.url.path)
+                try Data(text.utf8).write(to: folder.appendingPathComponent(dropIn).appendingPathComponent(file))
+            }
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.analyze)
         process.arguments = ["verify"] + units.map { folder.appendingPathComponent($0).path }
         process.currentDirectoryURL = folder
+        process.environment = ProcessInfo.processInfo.environment.merging(["SYSTEMD_UNIT_PATH": folder.path + ":"]) { _, new in new }
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -30,6 +43,6 @@ import ZephirTestSupport
         let output = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(output)")
-        #expect(!output.contains(".service:") && !output.contains(".timer:"), "\(output)")
+        #expect(!output.contains(".service:") && !output.contains(".timer:") && !output.contains(".conf:"), "\(output)")
     }
 }

@@ -7,10 +7,7 @@ struct ConflictsCommand: AsyncParsableCommand {
         commandName: "conflicts",
         abstract: "Lists the open conflicts of the latest run (or all), and acknowledges them.",
         discussion: """
-        A conflict says what a sync found: a rejected source, a shadowed or dangling root, or
-        what an update did to a local child model (parent removed or updated, an override that
-        no longer fits). `conflicts ack ID…` records that someone reviewed them; acknowledging a
-        `parent-updated` conflict records the parent's new state, so it is not raised again.
+        A conflict says what a sync found: a rejected source, a shadowed or dangling root, or what an update did to a local child model (parent removed or updated, an override that no longer fits). `conflicts ack ID…` records that someone reviewed them; acknowledging a `parent-updated` conflict records the parent's new state, so it is not raised again.
 
         Examples:
           zephir-models conflicts --severity error

@@ -1,20 +1,16 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
+import ServiceLifecycle
 import ZephirCore
+import ZephirOperations
 
 struct DaemonCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daemon",
         abstract: "Syncs on a schedule until SIGTERM or SIGINT.",
         discussion: """
-        Runs `sync` every --interval (plus a random part of --jitter, so that many instances do
-        not all fetch at once), reloading the configuration each time, delivering pending
-        notifications, and logging one line per run on stderr. A failing source is retried
-        after 1, 2, 4 … intervals (at most 6 hours). On SIGTERM or SIGINT it stops between runs,
-        or abandons the run in flight before its commit. For a timer-driven setup instead, see
-        config/systemd/.
+        Runs `sync` every --interval (plus a random part of --jitter, so that many instances do not all fetch at once), reloading the configuration each time, delivering pending notifications, and logging one line per run on stderr. A failing source is retried after 1, 2, 4 … intervals (at most 6 hours). On SIGTERM or SIGINT it stops between runs, or abandons the run in flight before its commit. For a timer-driven setup instead, see config/systemd/.
 
         Example:
           zephir-models daemon --interval 1h --jitter 10m --config /etc/zephir-models/config.yml
@@ -30,6 +26,9 @@ struct DaemonCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A random extra wait of up to this long before each run.", valueName: "duration"))
     var jitter = "0"
 
+    @Option(help: ArgumentHelp("Serve /metrics (Prometheus' text format) and /healthz on this address, such as 127.0.0.1:9464.", valueName: "addr:port"))
+    var metricsListen: String?
+
     private var jitterSeconds: TimeInterval? { jitter == "0" || jitter == "0s" ? 0 : DurationText.seconds(jitter) }
 
     func validate() throws {
@@ -37,6 +36,9 @@ struct DaemonCommand: AsyncParsableCommand {
             throw ValidationError("--interval '\(interval)' is not a duration of at least 1s, such as 90s, 15m or 1h")
         }
         guard jitterSeconds != nil else { throw ValidationError("--jitter '\(jitter)' is not a duration such as 0 or 10m") }
+        if let metricsListen, ListenAddress(metricsListen) == nil {
+            throw ValidationError("--metrics-listen '\(metricsListen)' is not ADDR:PORT, such as 127.0.0.1:9464 or [::1]:9464")
+        }
     }
 
     func run() async throws {
@@ -45,22 +47,32 @@ struct DaemonCommand: AsyncParsableCommand {
         let configPath = config
         try await ExitStatus.guarded {
             _ = try Bootstrap.open(configPath)   // fail fast (exit 78) on a broken configuration at start
-            let daemon = SyncDaemon(logger: logger) {
+            let options = SyncDaemon.Options(interval: .milliseconds(Int64(DurationText.seconds(interval)! * 1000)),
+                                             jitter: .milliseconds(Int64(jitterSeconds! * 1000)))
+            let monitoring = metricsListen.map { _ in
+                DaemonMonitoring(metrics: SyncMetrics(), health: DaemonHealth(period: options.interval + options.jitter), logger: logger)
+            }
+            var observer: SyncDaemon.Observer?
+            if let monitoring { observer = { iteration, engine in await monitoring.observe(iteration, engine: engine) } }
+            let daemon = SyncDaemon(logger: logger, observer: observer) {
                 let (config, store) = try Bootstrap.open(configPath)
                 return (try SyncEngine(config: config, registry: Bootstrap.sources, store: store), Notifier(store: store, logger: logger))
             }
-            let options = SyncDaemon.Options(interval: .milliseconds(Int64(DurationText.seconds(interval)! * 1000)),
-                                             jitter: .milliseconds(Int64(jitterSeconds! * 1000)))
-            logger.info("daemon started", metadata: ["interval": "\(interval)", "jitter": "\(jitter)"])
-            let task = Task { await daemon.run(options) }
-            let stop = Signals.onTermination { logger.info("stopping on signal"); task.cancel() }
-            await task.value
-            stop.forEach { $0.cancel() }
+            var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+            if let monitoring, let address = metricsListen.flatMap(ListenAddress.init) {
+                // First in the group, so that it is shut down last: /metrics answers until the loop has stopped.
+                services.append(.init(service: MonitoringHTTPServer(address: address, routes: monitoring.routes, logger: logger)))
+            }
+            services.append(.init(service: SyncDaemonService(daemon: daemon, options: options, health: monitoring?.health),
+                                  successTerminationBehavior: .gracefullyShutdownGroup))
+            logger.info("daemon started", metadata: ["interval": "\(interval)", "jitter": "\(jitter)", "metrics": "\(metricsListen ?? "off")"])
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
         }
     }
 }
 
-/// SIGTERM and SIGINT as cancellation.
+/// Signals the daemon must see; swift-service-lifecycle's service group handles them.
 enum Signals {
     /// A process started by another (a test runner, some supervisors) may inherit a blocked
     /// SIGTERM; the daemon must see it.
@@ -70,15 +82,5 @@ enum Signals {
         sigaddset(&set, SIGTERM)
         sigaddset(&set, SIGINT)
         pthread_sigmask(SIG_UNBLOCK, &set, nil)
-    }
-
-    static func onTermination(_ handler: @escaping @Sendable () -> Void) -> [DispatchSourceSignal] {
-        [SIGTERM, SIGINT].map { signalNumber in
-            signal(signalNumber, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
     }
 }

@@ -16,14 +16,9 @@ struct FakeGenerateCommand: AsyncParsableCommand {
         commandName: "generate",
         abstract: "Writes a deterministic EOLE-like datasource tree (or signed bundle) of a given size.",
         discussion: """
-        The same seed and sizes always give the same bytes. Releases are spread over versions \
-        2.7, 2.8, … (three per version); each release has 8–16 application services and \
-        MODELS server models (eolebase, amon, scribe, … then module-0001, …), each with \
-        VARIABLES variables of every type. The tree is valid: `publish` accepts it as is.
+        The same seed and sizes always give the same bytes. Releases are spread over versions 2.7, 2.8, … (three per version); each release has 8–16 application services and MODELS server models (eolebase, amon, scribe, … then module-0001, …), each with VARIABLES variables of every type. The tree is valid: `publish` accepts it as is.
 
-        Without --sign, the tree is written to OUTDIR, which must not exist or be empty. \
-        With --sign, a signed bundle is published to OUTDIR instead, as `publish` does (the \
-        version must be greater than the one already there).
+        Without --sign, the tree is written to OUTDIR, which must not exist or be empty. With --sign, a signed bundle is published to OUTDIR instead, as `publish` does (the version must be greater than the one already there).
 
         Examples:
           zephir-models fake generate /tmp/tree --seed 42 --releases 3 \\

@@ -7,8 +7,7 @@ struct HistoryCommand: AsyncParsableCommand {
         commandName: "history",
         abstract: "Lists the sync runs, newest first.",
         discussion: """
-        Each run: its id, status (applied, unchanged, failed), when it finished, how each source
-        fared, and the models it added, changed and removed.
+        Each run: its id, status (applied, unchanged, failed), when it finished, how each source fared, and the models it added, changed and removed.
 
         Example:
           zephir-models history --limit 5

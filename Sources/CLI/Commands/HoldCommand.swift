@@ -7,8 +7,7 @@ struct HoldCommand: AsyncParsableCommand {
         commandName: "hold",
         abstract: "Stops updating a source: its installed content stays in force until `unhold`.",
         discussion: """
-        A held source is not fetched by `sync` or the daemon. `rollback` holds the sources it
-        rolls back, so that the next sync does not undo it.
+        A held source is not fetched by `sync` or the daemon. `rollback` holds the sources it rolls back, so that the next sync does not undo it.
 
         Example:
           zephir-models hold acme
@@ -30,8 +29,7 @@ struct UnholdCommand: AsyncParsableCommand {
         commandName: "unhold",
         abstract: "Resumes updates of a held source at the next sync.",
         discussion: """
-        Rollback protection still applies: the source must offer a version at least as high as
-        the highest ever installed.
+        Rollback protection still applies: the source must offer a version at least as high as the highest ever installed.
 
         Example:
           zephir-models unhold acme && zephir-models sync --source acme
@@ -68,10 +66,7 @@ struct RollbackCommand: AsyncParsableCommand {
         commandName: "rollback",
         abstract: "Restores the root models and source layers as they were after an earlier run.",
         discussion: """
-        The rollback is one transaction, recorded as a new run. Every source it rolls back is put
-        on hold so that the next sync does not undo it; `unhold` resumes it. Rollback
-        protection is kept: an unheld source must still offer a version at least as high as the
-        highest ever installed. Local child models are not touched.
+        The rollback is one transaction, recorded as a new run. Every source it rolls back is put on hold so that the next sync does not undo it; `unhold` resumes it. Rollback protection is kept: an unheld source must still offer a version at least as high as the highest ever installed. Local child models are not touched.
 
         Example:
           zephir-models history && zephir-models rollback --to 12

@@ -7,9 +7,7 @@ struct InitCommand: AsyncParsableCommand {
         commandName: "init",
         abstract: "Writes a commented sample configuration if none exists, and creates or migrates the database.",
         discussion: """
-        Without an existing file at --config (default: config/zephir-models.yml), writes the
-        sample there and stops so that you can fill in your sources and keys; run `init` again
-        to create the database.
+        Without an existing file at --config (default: config/zephir-models.yml), writes the sample there and stops so that you can fill in your sources and keys; run `init` again to create the database.
 
         Example:
           zephir-models init --config /etc/zephir-models/config.yml

@@ -6,9 +6,7 @@ struct KeygenCommand: AsyncParsableCommand {
         commandName: "keygen",
         abstract: "Creates an Ed25519 key pair for signing bundles.",
         discussion: """
-        Writes PREFIX.key (the private seed, mode 0600: keep it secret, offline if you can) and
-        PREFIX.pub (the public key, `ed25519:BASE64`, to give to the operators who trust you),
-        then prints the key id. Never overwrites an existing key.
+        Writes PREFIX.key (the private seed, mode 0600: keep it secret, offline if you can) and PREFIX.pub (the public key, `ed25519:BASE64`, to give to the operators who trust you), then prints the key id. Never overwrites an existing key.
 
         Example:
           zephir-models keygen --out keys/eole-2026

@@ -5,17 +5,17 @@ import ZephirCore
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
-        abstract: "Lists, shows and derives server models.",
+        abstract: "Lists, shows, derives and draws server models.",
         discussion: """
-        Root models come from sources; local child models are derived by users on this
-        instance and are never touched by a sync.
+        Root models come from sources; local child models are derived by users on this instance and are never touched by a sync.
 
         Examples:
           zephir-models models list --release 2.7.1 --origin root
           zephir-models models show 2.7.1/amon --explain
           zephir-models models derive --parent 2.7.1/amon --name amon-lycee --set mode_filtrage=strict
+          zephir-models models graph --release 2.7.1 --format svg > models.svg
         """,
-        subcommands: [ListModels.self, ShowModel.self, DeriveModel.self]
+        subcommands: [ListModels.self, ShowModel.self, DeriveModel.self, GraphModels.self]
     )
 }
 
@@ -94,8 +94,7 @@ struct DeriveModel: AsyncParsableCommand {
         commandName: "derive",
         abstract: "Creates a local child model of a root or local model.",
         discussion: """
-        Every value set is checked against the parent's effective variables. The child is never
-        changed by a sync; `conflicts` reports what updates do to its parents.
+        Every value set is checked against the parent's effective variables. The child is never changed by a sync; `conflicts` reports what updates do to its parents.
 
         Example:
           zephir-models models derive --parent 2.7.1/amon --name amon-lycee --set mode_filtrage=strict --add-service eole-extra
@@ -141,6 +140,47 @@ struct DeriveModel: AsyncParsableCommand {
                                                                addServices: addServices, removeServices: removeServices), in: store)
             if options.json { Terminal.json(model); return }
             Terminal.print("created local model \(model.key) (parent \(model.parent), \(model.overrides.count) values set)")
+        }
+    }
+}
+
+struct GraphModels: AsyncParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case dot, svg
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "graph",
+        abstract: "Draws the inheritance forest of the models in force, in Graphviz's DOT or as SVG.",
+        discussion: """
+        Each release is a box of its own. Root models are filled with the colour of their source (the legend names them), local children sit apart in a dashed box with dashed links to their parents, and a model with open conflicts has a red border, with the conflict kinds in its tooltip. --format svg runs Graphviz's `dot` (Debian package graphviz); without it, exits 69 and says so.
+
+        Examples:
+          zephir-models models graph --release 2.7.1 --format svg > models.svg
+          zephir-models models graph | dot -Tpng > models.png
+        """
+    )
+
+    @OptionGroup var options: CommonOptions
+
+    @Option(help: "Only this release.")
+    var release: String?
+
+    @Option(help: "dot (Graphviz's language) or svg (drawn by Graphviz's `dot`).")
+    var format: Format = .dot
+
+    func validate() throws {
+        if options.json { throw ValidationError("--json does not apply to models graph: choose --format dot or svg") }
+    }
+
+    func run() async throws {
+        try await ExitStatus.guarded {
+            let (config, store) = try Bootstrap.open(options.config)
+            let graph = try await ModelGraph.build(config: config, store: store, release: release)
+            switch format {
+            case .dot: Terminal.print(graph.dot(), terminator: "")
+            case .svg: Terminal.write(try Graphviz.render(graph.dot(), format: "svg"))
+            }
         }
     }
 }

@@ -7,10 +7,7 @@ struct PublishCommand: AsyncParsableCommand {
         commandName: "publish",
         abstract: "Validates a datasource tree and writes it as a signed, versioned bundle.",
         discussion: """
-        The tree is checked first (every rule of the datasource format); nothing is written
-        when it is invalid. The version must be greater than the one already in DIR, so that
-        clients, which refuse rollbacks, accept it. The bundle is built beside DIR and swapped
-        in atomically: readers never see a half-written bundle.
+        The tree is checked first (every rule of the datasource format); nothing is written when it is invalid. The version must be greater than the one already in DIR, so that clients, which refuse rollbacks, accept it. The bundle is built beside DIR and swapped in atomically: readers never see a half-written bundle.
 
         Example:
           zephir-models publish datasource/ --source eole --key keys/eole.key \\

@@ -7,18 +7,33 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Shows each source's installed version, expiry and last attempt, and the counts of models and open conflicts.",
         discussion: """
-        An index that expires within two weeks is flagged: once it has expired, no update from
-        that source is accepted until its publisher republishes.
+        An index that expires within 30 days is flagged: once it has expired, no update from that source is accepted until its publisher republishes.
+
+        With --check, prints one line for Nagios, Icinga or Centreon and exits with their codes instead of those of the other commands: 0 OK, 1 WARNING (an index expires within 30 days, a source failed its last attempt but keeps its content, open warnings), 2 CRITICAL (an index expired, a source was never installed, open errors, no successful run for --max-age), 3 UNKNOWN (the configuration or the database cannot be read). Performance data follows the `|`.
 
         Examples:
           zephir-models status
           zephir-models status --json | jq '.sources[] | select(.lastResult != "unchanged")'
+          zephir-models status --check --max-age 2h
         """
     )
 
     @OptionGroup var options: CommonOptions
 
+    @Flag(help: "Print one monitoring-plugin line and exit 0 OK, 1 WARNING, 2 CRITICAL or 3 UNKNOWN.")
+    var check = false
+
+    @Option(help: ArgumentHelp("With --check: CRITICAL when no run succeeded for this long. Default 26h (an hourly timer); twice the interval for the daemon.", valueName: "duration"))
+    var maxAge: String?
+
+    func validate() throws {
+        guard let maxAge else { return }
+        guard check else { throw ValidationError("--max-age applies to --check only: add --check") }
+        guard DurationText.seconds(maxAge) != nil else { throw ValidationError("--max-age '\(maxAge)' is not a duration such as 2h or 26h") }
+    }
+
     func run() async throws {
+        if check { return try await runCheck() }
         try await ExitStatus.guarded {
             let (config, store) = try Bootstrap.open(options.config)
             let report = try await StatusReport.build(config: config, store: store)
@@ -51,5 +66,18 @@ struct StatusCommand: AsyncParsableCommand {
             }
             Terminal.print(lines.joined(separator: "\n"))
         }
+    }
+
+    /// `--check`: whatever goes wrong is the UNKNOWN state, never another exit code.
+    private func runCheck() async throws {
+        let result: StatusCheck
+        do {
+            let (config, store) = try Bootstrap.open(options.config)
+            result = try await StatusCheck.build(config: config, store: store, maxAge: maxAge.flatMap(DurationText.seconds) ?? StatusCheck.defaultMaxAge)
+        } catch {
+            result = StatusCheck.unknown(String(describing: error))
+        }
+        if options.json { Terminal.json(result) } else { Terminal.print(result.line) }
+        if result.state != .ok { throw ExitCode(result.state.rawValue) }
     }
 }

@@ -1,26 +1,22 @@
 import ArgumentParser
 import Foundation
 import ZephirCore
+import ZephirOperations
 
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Fetches every source, verifies it, merges the sources and applies the result.",
         discussion: """
-        Every enabled source not on hold is fetched concurrently and trusted only if it passes
-        its signature policy, rollback, equivocation and expiry checks, and every file matches
-        the signed index. A source that fails keeps its last good content; the others apply.
-        Root models are written in one transaction; local child models are never touched, and
-        what the update did to them is reported as conflicts.
+        Every enabled source not on hold is fetched concurrently and trusted only if it passes its signature policy, rollback, equivocation and expiry checks, and every file matches the signed index. A source that fails keeps its last good content; the others apply. Root models are written in one transaction; local child models are never touched, and what the update did to them is reported as conflicts.
 
-        Exit codes: 0 done (also when nothing changed), 2 done but a source was rejected or
-        unavailable, 3 nothing applied (every source failed, the lock is held, the database is
-        unreachable), 78 configuration error.
+        Exit codes: 0 done (also when nothing changed), 2 done but a source was rejected or unavailable, 3 nothing applied (every source failed, the lock is held, the database is unreachable), 73 the --metrics-file cannot be written (the run itself is applied), 78 configuration error.
 
         Examples:
           zephir-models sync
           zephir-models sync --source eole --dry-run
           zephir-models sync --json | jq .conflicts
+          zephir-models sync --quiet --metrics-file /var/lib/prometheus/node-exporter/zephir-models.prom
         """
     )
 
@@ -32,10 +28,17 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Print the plan and write nothing (the same as `plan`).")
     var dryRun = false
 
+    @Option(help: ArgumentHelp("After the run, write the metrics of `daemon --metrics-listen` to this file, atomically, for node_exporter's textfile collector.", valueName: "path"))
+    var metricsFile: String?
+
     @OptionGroup var verbosity: Verbosity
 
+    func validate() throws {
+        if dryRun && metricsFile != nil { throw ValidationError("--metrics-file records a run; a --dry-run is none: drop one of them") }
+    }
+
     func run() async throws {
-        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun, verbosity: verbosity)
+        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun, verbosity: verbosity, metricsFile: metricsFile)
     }
 }
 
@@ -44,8 +47,7 @@ struct PlanCommand: AsyncParsableCommand {
         commandName: "plan",
         abstract: "Shows what `sync` would add, change and remove, and the conflicts it would raise.",
         discussion: """
-        Fetches and verifies like `sync` (files land in the cache) but writes nothing to the
-        database. The same as `sync --dry-run`.
+        Fetches and verifies like `sync` (files land in the cache) but writes nothing to the database. The same as `sync --dry-run`.
 
         Example:
           zephir-models plan --source acme
@@ -66,28 +68,42 @@ struct PlanCommand: AsyncParsableCommand {
 
 /// Runs the engine and prints its report; the exit code is the report's.
 enum SyncRunner {
-    static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity) async throws {
+    static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity, metricsFile: String? = nil) async throws {
         ProcessMemory.returnLargeBuffers()
         var exitCode: Int32 = 0
+        let started = ContinuousClock.now
         try await ExitStatus.guarded {
             let (config, store) = try Bootstrap.open(options.config)
             let engine = try SyncEngine(config: config, registry: Bootstrap.sources, store: store)
-            let progress = ProgressLine.make(enabled: !options.json && !verbosity.quiet)
-            var callback: (@Sendable (SyncProgress) -> Void)?
-            if let progress { callback = { progress.update($0) } }
-            let report = try await engine.run(.init(sources: sources, dryRun: dryRun, progress: callback))
-            progress?.finish()
-            if options.json {
-                Terminal.json(report)
-            } else if verbosity.quiet {
-                Terminal.print(SyncReportText.quiet(report))
-            } else {
-                Terminal.print(SyncReportText.render(report, verbose: verbosity.verbose))
+            let report: SyncReport
+            do {
+                report = try await run(engine, sources: sources, dryRun: dryRun, options: options, verbosity: verbosity)
+            } catch {
+                if let metricsFile { try? await MetricsFile.write(to: metricsFile, status: SyncMetrics.errorStatus, duration: .now - started, config: config, store: store) }
+                throw error
             }
             if !dryRun { await Delivery.deliver(store: store, quiet: options.json) }
+            if let metricsFile { try await MetricsFile.write(to: metricsFile, status: report.status.rawValue, duration: .now - started, config: config, store: store) }
             exitCode = report.exitCode
         }
         if exitCode != 0 { throw ExitCode(exitCode) }
+    }
+
+    /// One run, its progress and its report on stdout.
+    private static func run(_ engine: SyncEngine, sources: [String], dryRun: Bool, options: CommonOptions, verbosity: Verbosity) async throws -> SyncReport {
+        let progress = ProgressLine.make(enabled: !options.json && !verbosity.quiet)
+        var callback: (@Sendable (SyncProgress) -> Void)?
+        if let progress { callback = { progress.update($0) } }
+        let report = try await engine.run(.init(sources: sources, dryRun: dryRun, progress: callback))
+        progress?.finish()
+        if options.json {
+            Terminal.json(report)
+        } else if verbosity.quiet {
+            Terminal.print(SyncReportText.quiet(report))
+        } else {
+            Terminal.print(SyncReportText.render(report, verbose: verbosity.verbose))
+        }
+        return report
     }
 }
 

@@ -7,10 +7,7 @@ struct VerifyCommand: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Verifies a bundle end to end, without touching any database.",
         discussion: """
-        Checks the signatures of index.json against the trusted keys (each key counted once
-        towards the threshold), the index's expiry, then every file's size and SHA-256, then
-        the datasource tree. Exits 0 when the bundle is trustworthy, 65 with the reason when it
-        is not, 3 when it cannot be fetched.
+        Checks the signatures of index.json against the trusted keys (each key counted once towards the threshold), the index's expiry, then every file's size and SHA-256, then the datasource tree. Exits 0 when the bundle is trustworthy, 65 with the reason when it is not, 3 when it cannot be fetched.
 
         Example:
           zephir-models verify https://eole.example/zephir/eole --trust keys/eole.pub --threshold 1

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ZephirCore
+import ZephirOperations
 
 /// The exit codes of SPEC §3, and the one place where errors become them.
 enum ExitStatus {
@@ -12,10 +13,12 @@ enum ExitStatus {
     static let configuration: Int32 = 78
     /// A file the user asked for cannot be written (sysexits' EX_CANTCREAT).
     static let cantCreate: Int32 = 73
+    /// A program this command needs is not installed (sysexits' EX_UNAVAILABLE): Graphviz's `dot`.
+    static let unavailable: Int32 = 69
 
     static func code(for error: Error) -> Int32 {
         switch error {
-        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is KeyFileExists, is VerifyRejected:
+        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected:
             return invalidInput
         case is DerivationError:
             return invalidInput
@@ -34,10 +37,12 @@ enum ExitStatus {
             default: break
             }
             return nothingApplied
-        case is FetchError:
+        case is FetchError, is MonitoringHTTPServer.ListenError:
             return nothingApplied
-        case is FileOutputError, is CocoaError:
+        case is FileOutputError, is KeyFileExists, is CocoaError:
             return cantCreate
+        case let error as Graphviz.Failure:
+            return error == .notInstalled ? unavailable : 1
         default:
             return 1
         }

@@ -2,8 +2,13 @@ import Foundation
 
 /// Where output goes: results on stdout, messages on stderr.
 enum Terminal {
-    static func print(_ text: String) {
-        out(Data((text + "\n").utf8))
+    static func print(_ text: String, terminator: String = "\n") {
+        out(Data((text + terminator).utf8))
+    }
+
+    /// Writes bytes as they are (a picture).
+    static func write(_ data: Data) {
+        out(data)
     }
 
     static func error(_ text: String) {

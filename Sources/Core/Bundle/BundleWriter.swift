@@ -49,7 +49,7 @@ public enum BundleWriter {
         let fm = FileManager.default
         let output = request.output.standardizedFileURL
         let parent = output.deletingLastPathComponent()
-        try fm.createDirectory(at: parent, withIntermediateDirectories: true)
+        try FileOutput.createDirectory(parent)
         let staging = parent.appendingPathComponent(".\(output.lastPathComponent).staging-\(getpid())")
         try? fm.removeItem(at: staging)
         defer { try? fm.removeItem(at: staging) }
@@ -58,7 +58,7 @@ public enum BundleWriter {
         entries.reserveCapacity(files.count)
         for file in files {
             let target = staging.appendingPathComponent("tree").appendingPathComponent(file.path)
-            try fm.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileOutput.createDirectory(target.deletingLastPathComponent())
             try FileOutput.writeExclusive(Data(file.bytes), to: target.path, mode: 0o644)
             entries.append(BundleIndex.File(path: file.path, sha256: Hex.encode(SHA256.hash(data: file.bytes)), size: file.bytes.count))
         }

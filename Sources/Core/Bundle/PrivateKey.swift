@@ -49,7 +49,7 @@ public struct PrivateKey: Sendable {
             throw KeyFileExists(path: path)
         }
         let folder = URL(fileURLWithPath: keyPath).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileOutput.createDirectory(folder, mode: 0o700)
         try FileOutput.writeExclusive(Data((Base64.encode(seed) + "\n").utf8), to: keyPath, mode: 0o600)
         try FileOutput.writeExclusive(Data((publicKey.text + "\n").utf8), to: pubPath, mode: 0o644)
     }

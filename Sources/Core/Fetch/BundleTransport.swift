@@ -18,13 +18,17 @@ public struct TransportOptions: Sendable, Hashable {
     public var connectTimeout: Duration = .seconds(10)
     /// The longest a whole response may take, body included (a slow drip is cut off).
     public var requestTimeout: Duration = .seconds(120)
+    /// The longest the server may stay silent while an answer is awaited or read.
+    public var readTimeout: Duration = .seconds(30)
     public var maxRedirects = 5
     /// A PEM file of certificate authorities to trust instead of the system's.
     public var caFile: String?
 
-    public init(connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(120), maxRedirects: Int = 5, caFile: String? = nil) {
+    public init(connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(120), readTimeout: Duration = .seconds(30),
+                maxRedirects: Int = 5, caFile: String? = nil) {
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
+        self.readTimeout = readTimeout
         self.maxRedirects = maxRedirects
         self.caFile = caFile
     }

@@ -3,7 +3,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(url: String)
     case httpStatus(url: String, status: Int)
     case network(url: String, reason: String)
-    case timeout(url: String, seconds: Int)
+    case timeout(url: String, seconds: Double)
     case tooManyRedirects(url: String, limit: Int)
     case redirectNotAllowed(from: String, to: String)
     case unsupportedURL(String)
@@ -26,7 +26,9 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .notFound(let url): return "\(url): not found; check the source's URL"
         case .httpStatus(let url, let status): return "\(url): the server answered HTTP \(status)"
         case .network(let url, let reason): return "\(url): \(reason)"
-        case .timeout(let url, let seconds): return "\(url): no complete answer within \(seconds) s"
+        case .timeout(let url, let seconds):
+            let shown = seconds == seconds.rounded() ? String(Int(seconds)) : String(format: "%g", seconds)
+            return "\(url): no complete answer within \(shown) s"
         case .tooManyRedirects(let url, let limit): return "\(url): more than \(limit) redirects"
         case .redirectNotAllowed(let from, let to): return "\(from): redirect to \(to) refused (redirects must keep the scheme)"
         case .unsupportedURL(let url): return "\(url): only file:, http: and https: URLs are supported"

@@ -21,11 +21,10 @@ public final class HTTPTransport: BundleTransport {
             }
             tls.trustRoots = .file(caFile)
         }
-        let connect = TimeAmount.nanoseconds(Int64(options.connectTimeout.components.seconds) * 1_000_000_000)
         let configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: connect, read: connect),
+            timeout: .init(connect: Self.timeAmount(options.connectTimeout), read: Self.timeAmount(min(options.readTimeout, options.requestTimeout))),
             decompression: .disabled
         )
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -33,9 +32,15 @@ public final class HTTPTransport: BundleTransport {
 
     public var location: String { base }
 
+    /// A duration as NIO's time amount, to the nanosecond (0.5 s stays 0.5 s).
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
     public func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data {
         let url = base + relativePath.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }.joined(separator: "/")
-        let seconds = Int(options.requestTimeout.components.seconds)
+        let seconds = Self.seconds(options.requestTimeout)
         let result: Result<Data, FetchError> = await withTaskGroup(of: Result<Data, FetchError>?.self) { group in
             group.addTask { [self] in
                 do throws(FetchError) { return .success(try await self.follow(url, maxBytes: maxBytes)) } catch { return .failure(error) }
@@ -57,7 +62,7 @@ public final class HTTPTransport: BundleTransport {
         for _ in 0...options.maxRedirects {
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(options.requestTimeout.components.seconds)))
+                response = try await client.execute(HTTPClientRequest(url: url), timeout: Self.timeAmount(options.requestTimeout))
             } catch {
                 throw timeout(error, url: url) ?? .network(url: url, reason: Self.describe(error))
             }
@@ -107,10 +112,16 @@ public final class HTTPTransport: BundleTransport {
     private func timeout(_ error: Error, url: String) -> FetchError? {
         guard let error = error as? HTTPClientError else { return nil }
         switch error {
-        case .deadlineExceeded: return .timeout(url: url, seconds: Int(options.requestTimeout.components.seconds))
-        case .readTimeout, .connectTimeout: return .timeout(url: url, seconds: Int(options.connectTimeout.components.seconds))
+        case .deadlineExceeded: return .timeout(url: url, seconds: Self.seconds(options.requestTimeout))
+        case .readTimeout: return .timeout(url: url, seconds: Self.seconds(min(options.readTimeout, options.requestTimeout)))
+        case .connectTimeout: return .timeout(url: url, seconds: Self.seconds(options.connectTimeout))
         default: return nil
         }
+    }
+
+    /// A duration in seconds, fractions kept.
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private static func describe(_ error: Error) -> String {

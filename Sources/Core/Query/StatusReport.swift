@@ -20,7 +20,8 @@ public struct StatusReport: Sendable, Codable {
         public var lastMessage: String?
     }
 
-    public static let expiryWarningDays = 14.0
+    /// SPEC §9: an index expiring within 30 days is a warning, here as in `status --check`.
+    public static let expiryWarningDays = 30.0
 
     public var database: String
     public var sources: [Source]

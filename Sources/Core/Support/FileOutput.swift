@@ -23,6 +23,37 @@ public enum FileOutput {
         guard !durable || fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
     }
 
+    /// Replaces `path` atomically: writes a temporary file beside it (same folder, so the same
+    /// file system), flushes it, then renames it over `path`; a reader sees the old content or the
+    /// new, never a part (what node_exporter's textfile collector asks of its writers).
+    /// - Throws: ``FileOutputError`` naming `path`; the temporary file is removed.
+    public static func replaceAtomically<Bytes: ContiguousBytes>(_ data: Bytes, at path: String, mode: mode_t = 0o644) throws {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
+        unlink(temporary)
+        do {
+            try writeExclusive(data, to: temporary, mode: mode)
+            guard rename(temporary, path) == 0 else { throw FileOutputError(path: path, errno: errno) }
+        } catch let error as FileOutputError {
+            unlink(temporary)
+            throw FileOutputError(path: path, errno: error.errno)
+        }
+        syncDirectory(url.deletingLastPathComponent().path)
+    }
+
+    /// Creates `url` and its missing parents (with `mode`, when given).
+    /// - Throws: ``FileOutputError`` naming the path that could not be created.
+    public static func createDirectory(_ url: URL, mode: mode_t? = nil) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true,
+                                                    attributes: mode.map { [.posixPermissions: NSNumber(value: $0)] })
+        } catch let error as NSError {
+            let underlying = (error.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }
+            let code = underlying?.domain == NSPOSIXErrorDomain ? Int32(underlying!.code) : (error.code == CocoaError.fileWriteFileExists.rawValue ? EEXIST : EIO)
+            throw FileOutputError(path: error.userInfo[NSFilePathErrorKey] as? String ?? url.path, errno: code)
+        }
+    }
+
     /// Flushes a folder's entries (after renames inside it) to disk.
     public static func syncDirectory(_ path: String) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -36,5 +67,7 @@ public enum FileOutput {
 public struct FileOutputError: Error, CustomStringConvertible {
     public let path: String
     public let errno: Int32
-    public var description: String { "\(path): cannot write: \(String(cString: strerror(errno)))" }
+    public var description: String {
+        "\(path): cannot write: \(String(cString: strerror(errno))); choose a path whose folder exists and is writable"
+    }
 }

@@ -25,12 +25,29 @@ public struct SyncDaemon: Sendable {
     /// Builds the engine and notifier from the configuration, as it is now.
     public typealias Setup = @Sendable () throws -> (SyncEngine, Notifier)
 
+    /// How one iteration ended, for an observer (metrics, health).
+    public enum Iteration: Sendable {
+        /// A run ended with this report.
+        case ran(SyncReport, duration: Duration)
+        /// The run threw before it could record itself (lock held, database unreachable).
+        case failed(String, duration: Duration)
+        /// Every source was backing off, or no configuration could be loaded.
+        case skipped
+        /// Cancelled in flight, before its commit.
+        case abandoned
+    }
+
+    /// Called after each iteration, before the sleep, with the engine it used (if any).
+    public typealias Observer = @Sendable (Iteration, SyncEngine?) async -> Void
+
     public let setup: Setup
     public let logger: Logger
+    public let observer: Observer?
 
-    public init(logger: Logger, setup: @escaping Setup) {
+    public init(logger: Logger, observer: Observer? = nil, setup: @escaping Setup) {
         self.setup = setup
         self.logger = logger
+        self.observer = observer
     }
 
     /// Per-source backoff of failing sources.
@@ -75,9 +92,11 @@ public struct SyncDaemon: Sendable {
             } catch {
                 logger.error("configuration not reloaded; the previous one stays in force", metadata: ["error": "\(error)"])
             }
+            var iteration = Iteration.skipped
             if let (engine, notifier) = last {
-                await iterate(engine, notifier, backoff: &backoff, options: options, started: started)
+                iteration = await iterate(engine, notifier, backoff: &backoff, options: options, started: started)
             }
+            await observer?(iteration, last?.0)
             let jitter = options.jitter > .zero ? Duration.milliseconds(Int64.random(in: 0...options.jitter.milliseconds)) : .zero
             do {
                 try await Task.sleep(for: options.interval + jitter)
@@ -88,13 +107,13 @@ public struct SyncDaemon: Sendable {
         logger.info("daemon stopped")
     }
 
-    private func iterate(_ engine: SyncEngine, _ notifier: Notifier, backoff: inout Backoff, options: Options, started: ContinuousClock.Instant) async {
+    private func iterate(_ engine: SyncEngine, _ notifier: Notifier, backoff: inout Backoff, options: Options, started: ContinuousClock.Instant) async -> Iteration {
         let enabled = engine.config.sources.filter(\.enabled).map(\.name)
         let due = enabled.filter { !backoff.isWaiting($0, at: started) }
         let waiting = enabled.filter { backoff.isWaiting($0, at: started) }
         guard !due.isEmpty else {
             logger.info("run skipped: every source is backing off", metadata: ["waiting": "\(waiting.joined(separator: ","))"])
-            return
+            return .skipped
         }
         do {
             let report = try await engine.run(.init(sources: waiting.isEmpty ? [] : due))
@@ -108,10 +127,13 @@ public struct SyncDaemon: Sendable {
                 "notified": "\(delivery.delivered)", "notify_failed": "\(delivery.failed)",
                 "seconds": "\(String(format: "%.3f", Double((ContinuousClock.now - started).milliseconds) / 1000))",
             ])
+            return .ran(report, duration: ContinuousClock.now - started)
         } catch is CancellationError {
             logger.info("run abandoned before its commit: stopping")
+            return .abandoned
         } catch {
             logger.error("sync run failed", metadata: ["error": "\(error)"])
+            return .failed(String(describing: error), duration: ContinuousClock.now - started)
         }
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Testing
+@testable import ZephirCore
+import ZephirTestSupport
+
+/// A process of the test, stopped when the test ends whatever happens.
+final class Background: @unchecked Sendable {
+    let process = Process()
+
+    init(_ executable: String, _ arguments: [String], in directory: URL, log: URL) throws {
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        // Never the test runner's pipes: a process left behind would hold `swift test` open.
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// Sends `signal`, waits up to `seconds` for the exit; `nil` if it did not exit in time.
+    func stop(_ signal: Int32 = SIGKILL, within seconds: TimeInterval = 10) -> Int32? {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { usleep(50_000) }
+        guard !process.isRunning else { return nil }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
+    }
+}
+
+/// GET `url`: status and body, or `nil` when nothing answers.
+func httpGet(_ url: String) async -> (status: Int, body: String)? {
+    var request = URLRequest(url: URL(string: url)!)
+    request.timeoutInterval = 5
+    guard let (data, response) = try? await URLSession.shared.data(for: request), let http = response as? HTTPURLResponse else { return nil }
+    return (http.statusCode, String(decoding: data, as: UTF8.self))
+}
+
+/// Polls `probe` every 200 ms until it returns a value or `seconds` pass.
+func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?) async rethrows -> T? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        if let value = try await probe() { return value }
+        try? await Task.sleep(for: .milliseconds(200))
+    }
+    return nil
+}
+
+/// SPEC §9's metrics as an operator's monitoring reads them: a real Prometheus (Debian's
+/// `prometheus` package, which `.ci/run` installs) scrapes `daemon --metrics-listen`, and a
+/// timer's `sync --metrics-file` writes them for node_exporter.
+@Suite(.serialized) struct MetricsEndToEndTests {
+    static let prometheus = "/usr/bin/prometheus"
+    static let promtool = "/usr/bin/promtool"
+
+    /// The expiry the workspace's source `name` has installed, as Unix time.
+    func installedExpiry(_ w: Workspace, _ name: String) throws -> Double? {
+        let status = try w.zm(["status", "--json"]).json() as? [String: Any]
+        let source = (status?["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name }
+        return (source?["expires"] as? String).flatMap(RFC3339.parse)?.timeIntervalSince1970
+    }
+
+    func promtoolAccepts(_ text: String, in w: Workspace) throws -> Bool {
+        try w.write("scraped.prom", text)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.promtool)
+        process.arguments = ["check", "metrics"]
+        process.standardInput = try FileHandle(forReadingFrom: w.file("scraped.prom"))
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: prometheus), "prometheus is not installed (apt-get install prometheus)"),
+          .timeLimit(.minutes(2)))
+    func aRealPrometheusScrapesTheDaemonAndAnswersTheExpiryOfEachSource() async throws {
+        let w = Workspace()
+        try w.publish("eole", version: 3, files: eoleTree(), expires: 40 * 86400)
+        try w.configure([fileSource("eole", priority: 100)])
+        let port = freePort()
+        let daemon = try Background(ZephirExecutable.url.path, ["daemon", "--interval", "1s", "--metrics-listen", "127.0.0.1:\(port)", "--config", "config.yml"],
+                                    in: w.root, log: w.file("daemon.log"))
+        defer { _ = daemon.stop() }
+
+        let health = await eventually(within: 20) { await httpGet("http://127.0.0.1:\(port)/healthz").flatMap { $0.status == 200 ? $0 : nil } }
+        #expect(health?.body == "ok\n", "the daemon answers /healthz: \((try? String(contentsOf: w.file("daemon.log"), encoding: .utf8)) ?? "")")
+        // The gauges are set once the first run has ended.
+        let metrics = await eventually(within: 20) {
+            await httpGet("http://127.0.0.1:\(port)/metrics").flatMap { $0.body.contains("zephir_models_source_expiry_timestamp_seconds{") ? $0.body : nil }
+        }
+        let text = try #require(metrics)
+        for name in ["zephir_models_sync_runs_total", "zephir_models_sync_duration_seconds", "zephir_models_source_installed_version",
+                     "zephir_models_source_expiry_timestamp_seconds", "zephir_models_source_last_success_timestamp_seconds",
+                     "zephir_models_conflicts_open", "zephir_models_models"] {
+            #expect(text.contains("# HELP \(name) ") && text.contains("# TYPE \(name) "), "\(name)")
+        }
+        #expect(try promtoolAccepts(text, in: w), "promtool check metrics accepts /metrics")
+        let expiry = try #require(try installedExpiry(w, "eole"))
+
+        // A Prometheus of its own: temporary config and storage, 127.0.0.1, a free port, scraping every second.
+        let prometheusPort = freePort()
+        try w.write("prometheus/prometheus.yml", """
+            global: {scrape_interval: 1s, evaluation_interval: 1s}
+            scrape_configs:
+              - job_name: zephir-models
+                static_configs: [{targets: ["127.0.0.1:\(port)"]}]
+
+            """)
+        let server = try Background(Self.prometheus, ["--config.file=\(w.file("prometheus/prometheus.yml").path)",
+                                                      "--storage.tsdb.path=\(w.file("prometheus/data").path)",
+                                                      "--web.listen-address=127.0.0.1:\(prometheusPort)"],
+                                    in: w.root, log: w.file("prometheus.log"))
+        defer { _ = server.stop() }
+        let query = "http://127.0.0.1:\(prometheusPort)/api/v1/query?query=zephir_models_source_expiry_timestamp_seconds"
+        let answer = await eventually(within: 45) { () -> [[String: Any]]? in
+            guard let response = await httpGet(query), response.status == 200,
+                  let json = try? JSONSerialization.jsonObject(with: Data(response.body.utf8)) as? [String: Any],
+                  let result = (json["data"] as? [String: Any])?["result"] as? [[String: Any]], !result.isEmpty else { return nil }
+            return result
+        }
+        let series = try #require(answer, "Prometheus answered the query: \((try? String(contentsOf: w.file("prometheus.log"), encoding: .utf8))?.suffix(2000) ?? "")")
+        #expect(series.count == 1)
+        let labels = series.first?["metric"] as? [String: String]
+        #expect(labels?["__name__"] == "zephir_models_source_expiry_timestamp_seconds")
+        #expect(labels?["source"] == "eole")
+        #expect(labels?["job"] == "zephir-models")
+        #expect(((series.first?["value"] as? [Any])?.last as? String).flatMap(Double.init) == expiry)
+
+        #expect(server.stop() != nil, "Prometheus stopped")
+        #expect(daemon.stop(SIGTERM) == 0, "the daemon stops cleanly on SIGTERM")
+        #expect(await httpGet("http://127.0.0.1:\(port)/healthz") == nil, "nothing listens once the daemon has stopped")
+    }
+
+    @Test func syncWritesTheMetricsFileAtomicallyAndAnUnwritableOneExits73() throws {
+        let w = Workspace()
+        try w.publish("eole", version: 2, files: eoleTree(), expires: 40 * 86400)
+        try w.configure([fileSource("eole", priority: 100)])
+        try FileManager.default.createDirectory(at: w.file("textfile"), withIntermediateDirectories: true)
+        let run = try w.zm(["sync", "--quiet", "--metrics-file", "textfile/zephir-models.prom"])
+        #expect(run.code == 0, "\(run.stderr)")
+        let text = try String(contentsOf: w.file("textfile/zephir-models.prom"), encoding: .utf8)
+        #expect(text.contains("zephir_models_sync_runs_total{status=\"applied\"} 1\n"))
+        #expect(text.contains("zephir_models_source_installed_version{source=\"eole\"} 2.0\n"))
+        #expect(text.contains("zephir_models_models{origin=\"root\"} 3.0\n"))
+        let expiry = try #require(try installedExpiry(w, "eole"))
+        #expect(text.contains("zephir_models_source_expiry_timestamp_seconds{source=\"eole\"} \(expiry)\n"), "\(text)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: w.file("textfile").path) == ["zephir-models.prom"], "no temporary file left")
+        if FileManager.default.isExecutableFile(atPath: Self.promtool) { #expect(try promtoolAccepts(text, in: w)) }
+
+        let again = try w.zm(["sync", "--quiet", "--metrics-file", "textfile/zephir-models.prom"])
+        #expect(again.code == 0)
+        #expect(try String(contentsOf: w.file("textfile/zephir-models.prom"), encoding: .utf8).contains("zephir_models_sync_runs_total{status=\"unchanged\"} 1\n"))
+
+        let unwritable = try w.zm(["sync", "--quiet", "--metrics-file", "no-such-folder/zephir-models.prom"])
+        #expect(unwritable.code == 73)
+        #expect(unwritable.stderr.contains("no-such-folder/zephir-models.prom: cannot write"), "\(unwritable.stderr)")
+        #expect(try w.zm(["sync", "--dry-run", "--metrics-file", "x.prom"]).code == 64)
+    }
+}
