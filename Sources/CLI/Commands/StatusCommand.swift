@@ -7,8 +7,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Shows each source's installed version, expiry and last attempt, and the counts of models and open conflicts.",
         discussion: """
-        An index that expires within two weeks is flagged: once it has expired, no update from
-        that source is accepted until its publisher republishes.
+        An index that expires within two weeks is flagged: once it has expired, no update from that source is accepted until its publisher republishes. A source with a pinned root also shows its newest trusted root: version, root and index key ids, and expiry, flagged 30 days before the root expires.
 
         Examples:
           zephir-models status
@@ -36,6 +35,12 @@ struct StatusCommand: AsyncParsableCommand {
                     lines.append("    installed:  nothing yet")
                 }
                 if let warning = source.expiryWarning { lines.append("    WARNING:    \(warning)") }
+                if let root = source.root {
+                    lines.append("    root:       version \(root.version), expires \(root.expires)")
+                    lines.append("    root keys:  \(root.rootThreshold) of \(root.rootKeyIDs.joined(separator: ", "))")
+                    lines.append("    index keys: \(root.indexThreshold) of \(root.indexKeyIDs.joined(separator: ", "))")
+                    if let warning = root.expiryWarning { lines.append("    WARNING:    \(warning)") }
+                }
                 if let attempt = source.lastAttempt {
                     lines.append("    last:       \(attempt) \(source.lastResult ?? "")" + (source.lastMessage.map { ": \($0)" } ?? ""))
                 }
