@@ -167,7 +167,7 @@ public enum RootWriteError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidChain(let path, let error): return "\(path): the existing roots do not verify (\(error.reason)): \(error.description)"
         case .wouldBeRejected(let error):
             if case .rootSignature(_, let signers, let valid, let required, let missing) = error {
-                return "refused, clients would reject this root: signed by \(valid) of the \(signers) root keys, \(required) required; add --key for the missing keys among \(missing.joined(separator: ", ")) (nothing written)"
+                return "refused, clients would reject this root: signed by \(valid) of \(signers) root keys, \(required) required; add --key for the missing keys among \(missing.joined(separator: ", ")) (nothing written)"
             }
             if case .malformedRoot(_, let reason) = error { return "refused, clients would reject this root: \(reason) (nothing written)" }
             return "refused, clients would reject this root (\(error.reason)): \(error.description) (nothing written)"

@@ -209,7 +209,7 @@ public struct ConfigLoader: Sendable {
         }
         let root: TrustedRoot
         do { root = try TrustedRoot.pinned(bytes, file: path) } catch {
-            throw ConfigError(file: file, line: line, "source '\(source)': the pinned root is not usable: \(error.description)")
+            throw ConfigError(file: file, line: line, "source '\(source)': the pinned root is not usable (\(error.reason)): \(error.description)")
         }
         guard root.document.source == source else {
             throw ConfigError(file: file, line: line, "source '\(source)': the pinned root \(path) is a root of source '\(root.document.source)'; pin this publisher's root")

@@ -65,7 +65,7 @@ public enum RootChain {
             throw .rootWrongSource(file: file, expected: trusted.document.source, found: document.source)
         }
         guard document.version == trusted.version + 1 else { throw .rootVersionGap(file: file, expected: trusted.version + 1, found: document.version) }
-        try require(envelope, signedBy: trusted.document.root, file: file, signers: "previous (version \(trusted.version))")
+        try require(envelope, signedBy: trusted.document.root, file: file, signers: "root \(trusted.version)'s")
         try require(envelope, signedBy: document.root, file: file, signers: "its own")
         return TrustedRoot(document: document, envelope: bytes)
     }

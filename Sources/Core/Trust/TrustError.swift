@@ -103,7 +103,7 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(file): not a valid root document: \(reason); the publisher must write it with `zephir-models root create` or `root rotate`"
         case .rootSignature(let file, let signers, let valid, let required, let missing):
             let keys = missing.isEmpty ? "" : " (missing signatures from \(missing.joined(separator: ", ")))"
-            return "\(file): signed by \(valid) of the \(signers) root keys, \(required) required\(keys); a new root needs a threshold of the previous root's keys and of its own"
+            return "\(file): signed by \(valid) of \(signers) root keys, \(required) required\(keys); a new root needs a threshold of the previous root's keys and of its own"
         case .rootVersionGap(let file, let expected, let found):
             return "\(file) holds root version \(found), not \(expected); roots follow one another one version at a time, refused"
         case .rootExpired(let version, let expires, let now):
