@@ -123,9 +123,11 @@ public struct SourceFetcher: Sendable {
                           previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
         do {
             var policy = config.signature, floor = floor, comparedTo = installed
+            var newestRoot: TrustedRoot?
             if let pinned = config.signature.root {
                 let (advance, newest) = try await verifyRoots(pinned: pinned, stored: storedRoot, transport: transport, now: now, clockSkew: clockSkew)
                 root = advance
+                newestRoot = newest
                 policy = try newest.indexPolicy()
                 // A cleared floor, or index keys changed now: the next valid index sets the floor again.
                 if floor == nil || advance?.indexKeysChanged == true {
@@ -133,7 +135,12 @@ public struct SourceFetcher: Sendable {
                     comparedTo = nil
                 }
             }
-            let (verified, envelope) = try await verifyIndex(config, policy: policy, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
+            let verified: BundleReader.VerifiedIndex, envelope: Data
+            do {
+                (verified, envelope) = try await verifyIndex(config, policy: policy, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
+            } catch TrustError.unknownKey(let ids) where newestRoot != nil {
+                throw TrustError.indexKeyNotInRoot(keyIDs: ids, rootVersion: newestRoot!.version)
+            }
             if try IndexPolicy.compare(verified, installedVersion: comparedTo?.version, installedDigest: comparedTo?.digest) {
                 return .unchanged(verified)
             }

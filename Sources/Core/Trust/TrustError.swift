@@ -32,6 +32,8 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootTooLarge(file: String, limit: Int)
     /// More new roots than one run verifies.
     case rootChainTooLong(from: Int, limit: Int)
+    /// An index signed only by keys the newest root does not name (reason `unknown-key`).
+    case indexKeyNotInRoot(keyIDs: [String], rootVersion: Int)
 
     /// A stable, machine-readable name of the reason (used in `--json` and conflicts).
     public var reason: String {
@@ -60,6 +62,7 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rootWrongSource: return "root-wrong-source"
         case .rootTooLarge: return "root-too-large"
         case .rootChainTooLong: return "root-chain-too-long"
+        case .indexKeyNotInRoot: return "unknown-key"
         }
     }
 
@@ -114,6 +117,8 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(file) is larger than the limit of \(limit) bytes for a root document; refused"
         case .rootChainTooLong(let from, let limit):
             return "more than \(limit) new roots follow version \(from); refused (a publisher never needs so many, this is an attack or a publishing error)"
+        case .indexKeyNotInRoot(let ids, let version):
+            return "signed only by key\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", ")), which the newest trusted root (version \(version)) does not name as index key\(ids.count == 1 ? "" : "s"); a leaked or retired key, or the publisher signed before publishing its new root: the publisher must sign with the root's index keys"
         }
     }
 }
