@@ -231,6 +231,10 @@ public struct SyncEngine: Sendable {
                     let fetched = await fetcher.fetchWithRoots(source, adapter: adapter, installed: layer, floor: floor, storedRoot: storedRoot, now: now,
                                                                clockSkew: config.clockSkew, outline: { try await store.layerOutline(source: source.name) })
                     var result = Self.describe(fetched.outcome, source: source, installed: layer)
+                    if let advance = fetched.root {
+                        let note = "root \(advance.root.version) trusted" + (advance.indexKeysChanged ? " (new index keys)" : "")
+                        result.attempt.message = [result.attempt.message, note].compactMap { $0 }.joined(separator: "; ")
+                    }
                     result.root = fetched.root.map { advance in
                         let document = advance.root.document
                         return RootUpdate(root: StoredRoot(source: source.name, version: document.version, expires: document.expires,
