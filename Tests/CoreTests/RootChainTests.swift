@@ -70,4 +70,31 @@ import ZephirTestSupport
         try FileManager.default.moveItem(at: folder.appendingPathComponent("root/2.json"), to: folder.appendingPathComponent("root/3.json"))
         #expect(throws: RootWriteError.versionGap(folder.appendingPathComponent("root").path, found: [1, 3])) { try rotate([b, c]) }
     }
+
+    @Test func theWalkEndsAtAMissingRootAndOtherFailuresAreUnavailability() async throws {
+        let first = try TrustedRoot.pinned(try root(1, rootKeys: [a], threshold: 1, index: [index1], signers: [a]), file: "1.json")
+        let served = MemoryTransport(name: "eole", files: ["root/2.json": try root(2, rootKeys: [a], threshold: 1, index: [index1], signers: [a])])
+        let walk = try await RootChain.walk(from: first, transport: served, now: now)
+        #expect(walk.newest.version == 2 && !walk.indexKeysChanged)
+        let failing = MemoryTransport(name: "eole", files: [:], failure: .timeout(url: "memory:eole/root/2.json", seconds: 10))
+        await #expect(throws: FetchError.timeout(url: "memory:eole/root/2.json", seconds: 10)) {
+            _ = try await RootChain.walk(from: first, transport: failing, now: now)
+        }
+    }
+
+    @Test func statusWarnsThirtyDaysBeforeTheRootExpires() throws {
+        let pinned = try TrustedRoot.pinned(try root(1, rootKeys: [a], threshold: 1, index: [index1], signers: [a]), file: "1.json")
+        let source = SourceConfig(name: "eole", kind: "eole", url: "file:/x", priority: 1, signature: SignaturePolicy(mode: .required, root: pinned))
+        // The root expires a day after `now`.
+        #expect(StatusReport.rootStatus(source, stored: nil, now: now.addingTimeInterval(-40 * 86400))?.expiryWarning == nil)
+        let soon = StatusReport.rootStatus(source, stored: nil, now: now.addingTimeInterval(-19.5 * 86400))
+        #expect(soon?.expiryWarning?.hasPrefix("root 1 expires in 20 days") == true, "\(soon?.expiryWarning ?? "")")
+        #expect(soon?.version == 1 && soon?.indexKeyIDs == [index1.publicKey.keyID] && soon?.rootKeyIDs == [a.publicKey.keyID])
+        #expect(StatusReport.rootStatus(source, stored: nil, now: now.addingTimeInterval(2 * 86400))?.expiryWarning?.contains("expired") == true)
+        // A stored newer root is the one shown.
+        let stored = StoredRoot(source: "eole", version: 2, expires: "2030-01-01T00:00:00Z",
+                                envelope: try root(2, rootKeys: [a], threshold: 1, index: [index2], signers: [a]), trustedAt: "2026-01-01T00:00:00Z")
+        #expect(StatusReport.rootStatus(source, stored: stored, now: now)?.indexKeyIDs == [index2.publicKey.keyID])
+        #expect(StatusReport.rootStatus(SourceConfig(name: "acme", kind: "external", priority: 2, signature: SignaturePolicy(mode: .off)), stored: nil, now: now) == nil)
+    }
 }
