@@ -102,7 +102,7 @@ let package = Package(
                                                    .product(name: "GRDB", package: "GRDB.swift"),
                                                    .product(name: "PostgresNIO", package: "postgres-nio")],
                     path: "Tests/StoreTests"),
-        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/TrustTests"),
+        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport", "SQLiteStore", "EOLESource"], path: "Tests/TrustTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/EndToEndTests"),
         .testTarget(name: "OperationsTests", dependencies: ["ZephirOperations", "ZephirCore", .product(name: "NIOHTTP1", package: "swift-nio")],
                     path: "Tests/OperationsTests"),

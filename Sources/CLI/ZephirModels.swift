@@ -13,7 +13,7 @@ struct ZephirModels: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             InitCommand.self, SyncCommand.self, PlanCommand.self, StatusCommand.self, ModelsCommand.self, ConflictsCommand.self,
-            HistoryCommand.self, RollbackCommand.self, HoldCommand.self, UnholdCommand.self, DaemonCommand.self, KeygenCommand.self, PublishCommand.self, VerifyCommand.self, FakeCommand.self,
+            HistoryCommand.self, RollbackCommand.self, HoldCommand.self, UnholdCommand.self, DaemonCommand.self, KeygenCommand.self, RootCommand.self, PublishCommand.self, VerifyCommand.self, FakeCommand.self,
         ]
     )
 }

@@ -19,6 +19,21 @@ enum PostgresSchema {
         Migration(identifier: "v4-drop-variable-by-name", statements: v4),
         Migration(identifier: "v5-conflict-fields", statements: v5),
         Migration(identifier: "v6-drop-boolean-checks", statements: v6),
+        Migration(identifier: "v7-trusted-root", statements: v7),
+    ]
+
+    /// The newest trusted root of each source with a pinned root, as in the SQLite store; not
+    /// part of the layer history (`rollback` never restores an older root).
+    private static let v7 = [
+        """
+        CREATE TABLE trusted_root (
+            source          TEXT PRIMARY KEY NOT NULL,
+            version         BIGINT NOT NULL,
+            expires         TEXT NOT NULL,
+            trusted_at      TEXT NOT NULL,
+            envelope        BYTEA NOT NULL
+        )
+        """,
     ]
 
     /// The 0/1 checks of v1 on `variable.mandatory`, `source_state.held` and

@@ -16,6 +16,18 @@ extension PostgresStore {
         }
     }
 
+    public func trustedRoots() async throws -> [String: StoredRoot] {
+        let logger = self.logger
+        return try await reading("reading the trusted roots") { connection in
+            var roots: [String: StoredRoot] = [:]
+            let rows = try await connection.query("SELECT source, version, expires, trusted_at, envelope FROM trusted_root", logger: logger)
+            for try await (source, version, expires, trustedAt, envelope) in rows.decode((String, Int, String, String, ByteBuffer).self) {
+                roots[source] = StoredRoot(source: source, version: version, expires: expires, envelope: Data(envelope.readableBytesView), trustedAt: trustedAt)
+            }
+            return roots
+        }
+    }
+
     public func sourceStates() async throws -> [String: SourceState] {
         let logger = self.logger
         return try await reading("reading the source states") { connection in

@@ -144,6 +144,20 @@ struct PostgresRunTransaction: RunTransaction {
             """)
     }
 
+    func advanceTrustedRoot(_ root: StoredRoot) async throws {
+        try await execute("""
+            INSERT INTO trusted_root (source, version, expires, trusted_at, envelope)
+            VALUES (\(root.source), \(root.version), \(root.expires), \(root.trustedAt), \(root.envelope))
+            ON CONFLICT (source) DO UPDATE SET version = excluded.version, expires = excluded.expires,
+                trusted_at = excluded.trusted_at, envelope = excluded.envelope
+            WHERE excluded.version > trusted_root.version
+            """)
+    }
+
+    func clearVersionFloor(source: String) async throws {
+        try await execute("UPDATE source_state SET version_floor = NULL WHERE source = \(source)")
+    }
+
     func hold(_ sources: [String]) async throws {
         try await execute("""
             INSERT INTO source_state (source, held) SELECT unnest(\(sources)::text[]), 1

@@ -26,6 +26,9 @@ enum SQLiteSchema {
         // PostgreSQL only (its v1 had 0/1 checks this schema never had); kept here so that both
         // stores list the same migrations.
         migrator.registerMigration("v6-drop-boolean-checks") { _ in }
+        migrator.registerMigration("v7-trusted-root") { db in
+            try db.execute(sql: v7)
+        }
         return migrator
     }
 
@@ -265,5 +268,17 @@ enum SQLiteSchema {
     /// conflicts written before, and for those without any.
     private static let v5 = """
         ALTER TABLE conflict ADD COLUMN fields TEXT;
+        """
+
+    /// The newest trusted root of each source with a pinned root (SPEC §5.1). Not part of the
+    /// layer history: trust only moves forward, `rollback` never restores an older root.
+    private static let v7 = """
+        CREATE TABLE trusted_root (
+            source          TEXT PRIMARY KEY NOT NULL,
+            version         INTEGER NOT NULL,
+            expires         TEXT NOT NULL,
+            trusted_at      TEXT NOT NULL,
+            envelope        BLOB NOT NULL
+        );
         """
 }

@@ -16,6 +16,18 @@ extension SQLiteStore {
         }
     }
 
+    public func trustedRoots() async throws -> [String: StoredRoot] {
+        try await reading("reading the trusted roots") { db in
+            var roots: [String: StoredRoot] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT source, version, expires, trusted_at, envelope FROM trusted_root") {
+                let root = StoredRoot(source: row["source"], version: row["version"], expires: row["expires"], envelope: row["envelope"],
+                                      trustedAt: row["trusted_at"])
+                roots[root.source] = root
+            }
+            return roots
+        }
+    }
+
     public func sourceStates() async throws -> [String: SourceState] {
         try await reading("reading the source states") { db in
             var states: [String: SourceState] = [:]

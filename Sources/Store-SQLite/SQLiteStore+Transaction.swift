@@ -142,6 +142,25 @@ struct SQLiteRunTransaction: RunTransaction {
         }
     }
 
+    func advanceTrustedRoot(_ root: StoredRoot) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO trusted_root (source, version, expires, trusted_at, envelope) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (source) DO UPDATE SET version = excluded.version, expires = excluded.expires,
+                        trusted_at = excluded.trusted_at, envelope = excluded.envelope
+                    WHERE excluded.version > trusted_root.version
+                    """,
+                arguments: [root.source, root.version, root.expires, root.trustedAt, root.envelope])
+        }
+    }
+
+    func clearVersionFloor(source: String) async throws {
+        try await write { db in
+            try db.execute(sql: "UPDATE source_state SET version_floor = NULL WHERE source = ?", arguments: [source])
+        }
+    }
+
     func hold(_ sources: [String]) async throws {
         try await write { db in
             for source in sources {

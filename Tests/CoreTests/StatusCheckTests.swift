@@ -33,6 +33,16 @@ import Testing
         #expect(evaluate(report([source("eole", expiresInDays: days)])).state == state)
     }
 
+    @Test(arguments: [(29.5, StatusCheck.State.warning), (30.5, .ok), (-0.1, .critical)])
+    func rootExpiryThresholds(days: Double, state: StatusCheck.State) {
+        var eole = source("eole")
+        eole.root = StatusReport.Root(version: 2, rootKeyIDs: ["aa"], rootThreshold: 1, indexKeyIDs: ["bb"], indexThreshold: 1,
+                                      expires: RFC3339.format(now.addingTimeInterval(days * 86400)), expiryWarning: nil)
+        let check = evaluate(report([eole]))
+        #expect(check.state == state)
+        if state != .ok { #expect(check.line.contains("eole: root 2 expire"), "\(check.line)") }
+    }
+
     @Test func theWorstFindingDecidesAndComesFirst() {
         let check = evaluate(report([source("eole", lastResult: "rejected"), source("acme", expiresInDays: nil)], open: ["warning": 1, "error": 2]))
         #expect(check.state == .critical)

@@ -7,7 +7,7 @@ struct StatusCommand: AsyncParsableCommand {
         commandName: "status",
         abstract: "Shows each source's installed version, expiry and last attempt, and the counts of models and open conflicts.",
         discussion: """
-        An index that expires within 30 days is flagged: once it has expired, no update from that source is accepted until its publisher republishes.
+        An index that expires within 30 days is flagged: once it has expired, no update from that source is accepted until its publisher republishes. A source with a pinned root also shows its newest trusted root: version, root and index key ids, and expiry, flagged 30 days before the root expires.
 
         With --check, prints one line for Nagios, Icinga or Centreon and exits with their codes instead of those of the other commands: 0 OK, 1 WARNING (an index expires within 30 days, a source failed its last attempt but keeps its content, open warnings), 2 CRITICAL (an index expired, a source was never installed, open errors, no successful run for --max-age), 3 UNKNOWN (the configuration or the database cannot be read). Performance data follows the `|`.
 
@@ -51,6 +51,12 @@ struct StatusCommand: AsyncParsableCommand {
                     lines.append("    installed:  nothing yet")
                 }
                 if let warning = source.expiryWarning { lines.append("    WARNING:    \(warning)") }
+                if let root = source.root {
+                    lines.append("    root:       version \(root.version), expires \(root.expires)")
+                    lines.append("    root keys:  \(root.rootThreshold) of \(root.rootKeyIDs.joined(separator: ", "))")
+                    lines.append("    index keys: \(root.indexThreshold) of \(root.indexKeyIDs.joined(separator: ", "))")
+                    if let warning = root.expiryWarning { lines.append("    WARNING:    \(warning)") }
+                }
                 if let attempt = source.lastAttempt {
                     lines.append("    last:       \(attempt) \(source.lastResult ?? "")" + (source.lastMessage.map { ": \($0)" } ?? ""))
                 }

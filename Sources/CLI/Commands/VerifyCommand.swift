@@ -9,8 +9,11 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: """
         Checks the signatures of index.json against the trusted keys (each key counted once towards the threshold), the index's expiry, then every file's size and SHA-256, then the datasource tree. Exits 0 when the bundle is trustworthy, 65 with the reason when it is not, 3 when it cannot be fetched.
 
-        Example:
+        With --root, the chain of root documents is followed from the pinned root, as a client does, and the index must be signed by the newest root's index keys.
+
+        Examples:
           zephir-models verify https://eole.example/zephir/eole --trust keys/eole.pub --threshold 1
+          zephir-models verify /srv/www/zephir/eole --root keys/eole.root.json
         """
     )
 
@@ -18,7 +21,10 @@ struct VerifyCommand: AsyncParsableCommand {
     var location: String
 
     @Option(name: .customLong("trust"), help: ArgumentHelp("A trusted public key: a .pub file or `ed25519:BASE64` (repeatable).", valueName: "PUB"))
-    var trust: [String]
+    var trust: [String] = []
+
+    @Option(help: ArgumentHelp("A pinned root document: the chain root/N.json is followed from it and its newest root's index keys must sign (instead of --trust).", valueName: "ROOT_FILE"))
+    var root: String?
 
     @Option(help: "How many distinct trusted keys must have signed.")
     var threshold = 1
@@ -33,7 +39,11 @@ struct VerifyCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard !trust.isEmpty else { throw ValidationError("give at least one --trust key") }
+        if root != nil {
+            guard trust.isEmpty else { throw ValidationError("give either --root or --trust keys, not both: with a root, the root says which keys must sign") }
+            return
+        }
+        guard !trust.isEmpty else { throw ValidationError("give at least one --trust key, or --root ROOT_FILE") }
         guard threshold >= 1, threshold <= trust.count else {
             throw ValidationError("--threshold must be between 1 and the number of --trust keys (\(trust.count))")
         }
@@ -45,12 +55,17 @@ struct VerifyCommand: AsyncParsableCommand {
                 text.hasPrefix("ed25519:") ? try PublicKey(text: text, origin: "--trust") : try PublicKey(contentsOf: text)
             }
             do {
-                let report = try await BundleVerification.verify(location: location, trusted: keys, threshold: threshold,
+                var pinned: TrustedRoot?
+                if let root {
+                    guard let bytes = FileManager.default.contents(atPath: root) else { throw KeyError.unreadable(path: root) }
+                    pinned = try TrustedRoot.pinned(bytes, file: root)
+                }
+                let report = try await BundleVerification.verify(location: location, trusted: keys, threshold: threshold, root: pinned,
                                                                  expectedSource: source, options: TransportOptions(caFile: caFile))
                 if json {
                     Terminal.json(VerifyOutput(ok: true, report: report))
                 } else {
-                    Terminal.print("OK \(report.source) version \(report.version), expires \(report.expires)")
+                    Terminal.print("OK \(report.source) version \(report.version), expires \(report.expires)" + (report.rootVersion.map { ", root \($0)" } ?? ""))
                     Terminal.print("  signed by \(report.signedBy.joined(separator: ", "))")
                     Terminal.print("  \(report.files) files, \(report.bytes) bytes: \(report.versions) versions, \(report.releases) releases, \(report.services) services, \(report.models) models, \(report.variables) variables")
                 }

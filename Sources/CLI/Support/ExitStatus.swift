@@ -18,7 +18,7 @@ enum ExitStatus {
 
     static func code(for error: Error) -> Int32 {
         switch error {
-        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected:
+        case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected, is RootWriteError:
             return invalidInput
         case is DerivationError:
             return invalidInput

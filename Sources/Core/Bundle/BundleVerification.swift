@@ -18,23 +18,33 @@ public enum BundleVerification {
         public var services: Int
         public var models: Int
         public var variables: Int
+        /// With `--root`: the newest root the chain reached.
+        public var rootVersion: Int?
     }
 
+    /// With `root` (a pinned root, SPEC §5.1), the chain is followed from it and the index must
+    /// be signed by the newest root's index keys; `trusted` and `threshold` are then unused.
     /// - Throws: ``TrustError`` (rejected), ``FetchError`` (unavailable).
-    public static func verify(location: String, trusted: [PublicKey], threshold: Int, expectedSource: String? = nil,
+    public static func verify(location: String, trusted: [PublicKey], threshold: Int, root: TrustedRoot? = nil, expectedSource: String? = nil,
                               now: Date = Date(), options: TransportOptions = TransportOptions()) async throws -> Report {
         let transport = try Transports.make(for: location, options: options)
         let reader = BundleReader(transport: transport)
         do {
-            let verified = try await reader.readIndex(policy: SignaturePolicy(mode: .required, threshold: threshold, keys: trusted),
-                                                      expectedSource: expectedSource, now: now)
+            var policy = SignaturePolicy(mode: .required, threshold: threshold, keys: trusted)
+            var newest: TrustedRoot?
+            if let root {
+                newest = try await RootChain.walk(from: root, transport: transport, now: now).newest
+                policy = try newest!.indexPolicy()
+            }
+            let verified = try await reader.readIndex(policy: policy, expectedSource: expectedSource ?? root?.document.source, now: now)
             let tree = try await reader.readTree(verified.index)
             await transport.shutdown()
             let index = verified.index
             return Report(location: transport.location, source: index.source, version: index.version, created: index.created,
                           expires: index.expires, digest: verified.digest, signedBy: verified.signatures.validKeyIDs.sorted(),
                           files: index.files.count, bytes: index.totalSize, versions: tree.versions.count,
-                          releases: tree.releases.count, services: tree.serviceCount, models: tree.modelCount, variables: tree.variableCount)
+                          releases: tree.releases.count, services: tree.serviceCount, models: tree.modelCount, variables: tree.variableCount,
+                          rootVersion: newest?.version)
         } catch {
             await transport.shutdown()
             throw error

@@ -62,6 +62,11 @@ public enum BundleWriter {
             try FileOutput.writeExclusive(Data(file.bytes), to: target.path, mode: 0o644)
             entries.append(BundleIndex.File(path: file.path, sha256: Hex.encode(SHA256.hash(data: file.bytes)), size: file.bytes.count))
         }
+        // The roots stay with the bundle: copied into the new one before the swap.
+        let roots = output.appendingPathComponent("root")
+        if fm.fileExists(atPath: roots.path) {
+            try fm.copyItem(at: roots, to: staging.appendingPathComponent("root"))
+        }
         let index = BundleIndex(source: request.source, version: request.version, created: request.now, expires: request.expires, files: entries)
         let envelope = try Envelope.sign(payload: index.encoded(), keys: request.keys)
         try FileOutput.writeExclusive(envelope.encoded(), to: staging.appendingPathComponent("index.json").path, mode: 0o644)
@@ -86,6 +91,25 @@ public enum BundleWriter {
         guard request.version >= 1 else { throw .invalidVersion(request.version) }
         guard request.expires > request.now else { throw .expiresInPast(RFC3339.format(request.expires)) }
         try checkExisting(request)
+        try checkRoot(request)
+    }
+
+    /// In a folder with roots (SPEC §5.1), the signing keys must be index keys of the newest
+    /// root, at least its index threshold of them: clients would reject anything else.
+    private static func checkRoot(_ request: Request) throws(PublishError) {
+        let root: TrustedRoot?
+        do { root = try RootWriter.newest(in: request.output) } catch { throw .invalidRoots(error.description) }
+        guard let root else { return }
+        guard root.document.source == request.source else {
+            throw .otherSource(path: request.output.path, existing: root.document.source, requested: request.source)
+        }
+        let named = Set(root.document.index.keyIDs)
+        let signing = Set(request.keys.map(\.publicKey.keyID))
+        let unknown = signing.subtracting(named)
+        guard unknown.isEmpty else { throw .keyNotInRoot(version: root.version, keyIDs: unknown.sorted(), indexKeys: named.sorted()) }
+        guard signing.count >= root.document.index.threshold else {
+            throw .belowRootThreshold(version: root.version, signing: signing.count, threshold: root.document.index.threshold)
+        }
     }
 
     /// Refuses a version not greater than the bundle already in the output folder, another
@@ -97,7 +121,7 @@ public enum BundleWriter {
         let indexPath = output.appendingPathComponent("index.json").path
         guard let data = fm.contents(atPath: indexPath) else {
             let contents = (try? fm.contentsOfDirectory(atPath: output.path)) ?? ["?"]
-            if contents.isEmpty { return }
+            if contents.isEmpty || contents == ["root"] { return }
             throw .notABundle(output.path)
         }
         guard let envelope = try? Envelope.parse(data), let payload = try? envelope.payloadBytes(),
@@ -118,6 +142,10 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidSource(String)
     case invalidVersion(Int)
     case noKey
+    /// A signing key the newest root does not name as an index key.
+    case keyNotInRoot(version: Int, keyIDs: [String], indexKeys: [String])
+    case belowRootThreshold(version: Int, signing: Int, threshold: Int)
+    case invalidRoots(String)
 
     public var description: String {
         switch self {
@@ -135,6 +163,12 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
             return "--version \(v) must be a positive integer"
         case .noKey:
             return "give at least one --key to sign with"
+        case .keyNotInRoot(let version, let ids, let named):
+            return "root \(version) of this bundle does not name key\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", ")) as an index key (it names \(named.joined(separator: ", "))); clients would reject the index: sign with the index keys of the newest root, or rotate the root first (`zephir-models root rotate`)"
+        case .belowRootThreshold(let version, let signing, let threshold):
+            return "root \(version) of this bundle requires \(threshold) index keys, \(signing) given; add --key"
+        case .invalidRoots(let what):
+            return what
         }
     }
 }

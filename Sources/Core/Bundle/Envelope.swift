@@ -15,6 +15,8 @@ public struct Envelope: Sendable, Hashable, Codable {
     }
 
     public static let indexPayloadType = "application/vnd.zephir-models.index+json"
+    /// The payloadType of a root document (SPEC §5.1).
+    public static let rootPayloadType = "application/vnd.zephir-models.root+json"
 
     public var payloadType: String
     /// Base64 of the payload bytes.
@@ -31,10 +33,15 @@ public struct Envelope: Sendable, Hashable, Codable {
     /// - Throws: ``TrustError/malformedEnvelope(_:)``.
     public static func parse(_ bytes: Data) throws(TrustError) -> Envelope {
         do {
-            return try JSONDecoder().decode(Envelope.self, from: bytes)
+            return try decode(bytes)
         } catch {
             throw .malformedEnvelope("index.json is not a DSSE envelope: \(JSONErrorText.describe(error))")
         }
+    }
+
+    /// Parses envelope JSON, with the decoder's own error (for messages about other files).
+    static func decode(_ bytes: Data) throws -> Envelope {
+        try JSONDecoder().decode(Envelope.self, from: bytes)
     }
 
     /// The payload bytes.

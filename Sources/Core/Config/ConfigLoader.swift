@@ -153,10 +153,13 @@ public struct ConfigLoader: Sendable {
         guard let node else {
             throw ConfigError(file: file, line: line, "source '\(source)': 'signature' is missing; write e.g. signature: {policy: required, threshold: 1, keys: [keys/\(source).pub]}")
         }
-        let m = try wrap(file) { () throws(TreeError) in try MappingReader(node, file: file, allowed: ["policy", "threshold", "keys"], context: "signature") }
+        let m = try wrap(file) { () throws(TreeError) in try MappingReader(node, file: file, allowed: ["policy", "threshold", "keys", "root"], context: "signature") }
         let policyText = try wrap(file) { () throws(TreeError) in try m.text("policy") }
         guard let mode = SignaturePolicy.Mode(rawValue: policyText) else {
             throw ConfigError(file: file, line: m.line("policy"), "source '\(source)': signature policy '\(policyText)'; expected required, warn or off")
+        }
+        if m.has("root") {
+            return try parsePinnedRoot(m, mode: mode, source: source, file: file, base: base)
         }
         var keys: [PublicKey] = []
         for (text, keyLine) in try wrap(file, { () throws(TreeError) in try m.textList("keys") }) {
@@ -184,6 +187,34 @@ public struct ConfigLoader: Sendable {
             }
         }
         return SignaturePolicy(mode: mode, threshold: threshold, keys: keys)
+    }
+
+    /// `signature: {policy: required, root: FILE}` (SPEC §5.1): the pinned root document, which
+    /// must be signed by a threshold of its own root keys, name this source and not be combined
+    /// with `keys:`/`threshold:`.
+    private func parsePinnedRoot(_ m: MappingReader, mode: SignaturePolicy.Mode, source: String, file: String, base: URL) throws(ConfigError) -> SignaturePolicy {
+        let line = m.line("root")
+        for key in ["keys", "threshold"] where m.has(key) {
+            throw ConfigError(file: file, line: m.line(key), "source '\(source)': 'signature' has both 'root' and '\(key)'; with a pinned root the index keys come from the root: remove '\(key)'")
+        }
+        guard mode == .required else {
+            throw ConfigError(file: file, line: m.line("policy"), "source '\(source)': a pinned root needs 'policy: required' (the root says which keys must sign)")
+        }
+        guard let text = try wrap(file, { () throws(TreeError) in try m.optionalText("root") }) else {
+            throw ConfigError(file: file, line: line, "source '\(source)': 'root' must be the path of a root document (e.g. keys/\(source).root.json)")
+        }
+        let path = text.hasPrefix("/") ? text : base.appendingPathComponent(text).path
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw ConfigError(file: file, line: line, "source '\(source)': cannot read the pinned root \(path); copy root/1.json (or a later root) from the publisher there")
+        }
+        let root: TrustedRoot
+        do { root = try TrustedRoot.pinned(bytes, file: path) } catch {
+            throw ConfigError(file: file, line: line, "source '\(source)': the pinned root is not usable (\(error.reason)): \(error.description)")
+        }
+        guard root.document.source == source else {
+            throw ConfigError(file: file, line: line, "source '\(source)': the pinned root \(path) is a root of source '\(root.document.source)'; pin this publisher's root")
+        }
+        return SignaturePolicy(mode: .required, threshold: root.document.index.threshold, keys: (try? root.document.index.publicKeys()) ?? [], root: root)
     }
 
     private func parseNotify(_ node: YAMLNode?, file: String) throws(ConfigError) -> [NotifySink] {

@@ -32,6 +32,9 @@ public enum SampleConfig {
           policy: required                             # required | warn | off
           threshold: 1                                 # distinct trusted keys that must sign
           keys: [keys/eole.pub]                        # files, or inline "ed25519:BASE64"
+          # Or, when the publisher ships trust roots, pin its root instead of keys and threshold:
+          # the publisher then rotates its keys without you (docs/operations.md, "Pinning a root").
+          # root: keys/eole.root.json
         scope: ["*"]                                   # globs over RELEASE/NAME it may define
 
       # A vendor: adds models and services to EOLE's releases, within its scope.

@@ -4,7 +4,7 @@ import Foundation
 /// Centreon, with performance data after `|`.
 ///
 /// - OK: every enabled source is installed, none expires within ``expiryWarningDays``, nothing is open.
-/// - WARNING: an index expires within ``expiryWarningDays``, a source failed its last attempt
+/// - WARNING: an index or a trusted root expires within ``expiryWarningDays``, a source failed its last attempt
 ///   but keeps content, or warnings are open.
 /// - CRITICAL: an index has expired, an enabled source was never installed, errors are open, or
 ///   no run succeeded within `maxAge`.
@@ -86,6 +86,15 @@ public struct StatusCheck: Sendable, Codable, Equatable {
                     problems.append(Problem(state: .warning, message: "\(source.name): index expires in \(Self.days(days)) (\(source.expires!))"))
                 }
                 perfdata.append("expiry_days_\(source.name)=\(Self.decimal(days));\(Int(expiryWarningDays)):;0:")
+            }
+            // SPEC §5.1, §9: an expired newest root freezes the source like an expired index.
+            if let root = source.root, let expires = RFC3339.parse(root.expires) {
+                let days = expires.timeIntervalSince(now) / 86400
+                if days <= 0 {
+                    problems.append(Problem(state: .critical, message: "\(source.name): root \(root.version) expired \(root.expires), no update is accepted until its publisher signs a new root"))
+                } else if days < StatusReport.rootExpiryWarningDays {
+                    problems.append(Problem(state: .warning, message: "\(source.name): root \(root.version) expires in \(Self.days(days)) (\(root.expires))"))
+                }
             }
             if source.lastResult == SourceAttempt.Result.rejected.rawValue || source.lastResult == SourceAttempt.Result.unavailable.rawValue {
                 problems.append(Problem(state: .warning, message: "\(source.name): last attempt \(source.lastResult!), version \(source.installedVersion!) kept"

@@ -18,10 +18,26 @@ public struct StatusReport: Sendable, Codable {
         public var lastAttempt: String?
         public var lastResult: String?
         public var lastMessage: String?
+        /// For a source with a pinned root: the newest trusted root (the pinned one before the first sync).
+        public var root: Root?
+    }
+
+    /// A source's newest trusted root (SPEC §5.1).
+    public struct Root: Sendable, Codable {
+        public var version: Int
+        public var rootKeyIDs: [String]
+        public var rootThreshold: Int
+        public var indexKeyIDs: [String]
+        public var indexThreshold: Int
+        public var expires: String
+        /// A warning when the root expires within ``StatusReport/rootExpiryWarningDays`` or has expired.
+        public var expiryWarning: String?
     }
 
     /// SPEC §9: an index expiring within 30 days is a warning, here as in `status --check`.
     public static let expiryWarningDays = 30.0
+    /// How long before a root expires `status` warns (SPEC §5.1).
+    public static let rootExpiryWarningDays = 30.0
 
     public var database: String
     public var sources: [Source]
@@ -34,6 +50,7 @@ public struct StatusReport: Sendable, Codable {
         try await store.migrate()
         let installed = try await store.installedSources()
         let states = try await store.sourceStates()
+        let roots = try await store.trustedRoots()
         let sources = config.sources.map { source -> Source in
             let layer = installed[source.name], state = states[source.name]
             var warning: String?
@@ -47,7 +64,8 @@ public struct StatusReport: Sendable, Codable {
             }
             return Source(name: source.name, kind: source.kind, url: source.url, priority: source.priority, enabled: source.enabled,
                           held: state?.held ?? false, installedVersion: layer?.version, digest: layer?.digest, expires: layer?.expires,
-                          expiryWarning: warning, lastAttempt: state?.lastAttempt, lastResult: state?.lastResult, lastMessage: state?.lastMessage)
+                          expiryWarning: warning, lastAttempt: state?.lastAttempt, lastResult: state?.lastResult, lastMessage: state?.lastMessage,
+                          root: rootStatus(source, stored: roots[source.name], now: now))
         }
         let models = try await store.listModels(release: nil, origin: nil)
         let conflicts = try await store.conflicts(all: false)
@@ -55,5 +73,25 @@ public struct StatusReport: Sendable, Codable {
                             localModels: models.filter { $0.origin == .local }.count,
                             openConflicts: Dictionary(grouping: conflicts, by: { $0.conflict.severity.rawValue }).mapValues(\.count),
                             lastRun: try await store.runs(limit: 1).first)
+    }
+
+    /// The stored root of a source with a pinned root, else the pinned one; `nil` without a root.
+    static func rootStatus(_ source: SourceConfig, stored: StoredRoot?, now: Date) -> Root? {
+        guard let pinned = source.signature.root else { return nil }
+        var document = pinned.document
+        if let stored, stored.version >= pinned.version, let root = try? TrustedRoot(storedEnvelope: stored.envelope, file: "stored root") {
+            document = root.document
+        }
+        var warning: String?
+        if let expires = document.expiryDate {
+            let days = expires.timeIntervalSince(now) / 86400
+            if days <= 0 {
+                warning = "root \(document.version) expired: no update is accepted until the publisher publishes a new root (`root rotate`)"
+            } else if days < rootExpiryWarningDays {
+                warning = "root \(document.version) expires in \(Int(days.rounded(.down))) days; the publisher must publish a new root (`root rotate`) before then"
+            }
+        }
+        return Root(version: document.version, rootKeyIDs: document.root.keyIDs, rootThreshold: document.root.threshold,
+                    indexKeyIDs: document.index.keyIDs, indexThreshold: document.index.threshold, expires: document.expires, expiryWarning: warning)
     }
 }

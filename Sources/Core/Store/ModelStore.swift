@@ -16,6 +16,8 @@ public protocol ModelStore: Sendable {
     func installedSources() async throws -> [String: InstalledSource]
     /// Hold, floor and last attempt of each source the store knows, by name.
     func sourceStates() async throws -> [String: SourceState]
+    /// The newest trusted root of each source that has one, by name (SPEC §5.1).
+    func trustedRoots() async throws -> [String: StoredRoot]
     /// The files of a source's installed layer (path, sha256, bytes), sorted by path; `nil` if none.
     func layerFiles(source: String) async throws -> [LayerRecord.File]?
     /// What the resolved layer holds, for the planner.

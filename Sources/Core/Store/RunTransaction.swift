@@ -23,6 +23,12 @@ public protocol RunTransaction: Sendable {
     /// Raises a source's version floor to `version` (never lowers it).
     func raiseVersionFloor(source: String, to version: Int) async throws
 
+    /// Stores `root` as its source's newest trusted root, replacing an older one (never a newer one).
+    func advanceTrustedRoot(_ root: StoredRoot) async throws
+
+    /// Clears a source's version floor: the next layer installed sets it again.
+    func clearVersionFloor(source: String) async throws
+
     /// Puts sources on hold.
     func hold(_ sources: [String]) async throws
 

@@ -40,6 +40,38 @@ public struct SourceState: Sendable, Hashable, Codable {
     }
 }
 
+/// The newest root a source's chain reached (SPEC §5.1), as stored: trust only moves forward,
+/// so a run replaces it only with a newer one and `rollback` never touches it.
+public struct StoredRoot: Sendable, Hashable {
+    public var source: String
+    public var version: Int
+    public var expires: String
+    /// The `root/N.json` envelope, byte for byte.
+    public var envelope: Data
+    /// RFC 3339 time the run that verified it started.
+    public var trustedAt: String
+
+    public init(source: String, version: Int, expires: String, envelope: Data, trustedAt: String) {
+        self.source = source
+        self.version = version
+        self.expires = expires
+        self.envelope = envelope
+        self.trustedAt = trustedAt
+    }
+}
+
+/// A root a run stores, and whether it clears the source's version floor (its index keys
+/// changed: the next valid index sets the floor again, TUF's fast-forward recovery).
+public struct RootUpdate: Sendable, Hashable {
+    public var root: StoredRoot
+    public var clearsVersionFloor: Bool
+
+    public init(root: StoredRoot, clearsVersionFloor: Bool) {
+        self.root = root
+        self.clearsVersionFloor = clearsVersionFloor
+    }
+}
+
 /// A new source layer to install: the verified index and every file of its tree.
 public struct LayerRecord: Sendable {
     public struct File: Sendable {
@@ -149,9 +181,12 @@ public struct RunCommit: Sendable {
     public var hold: [String]
     /// Run reports to deliver, one per notification sink, kept until delivered (the outbox).
     public var notifications: [OutboxMessage]
+    /// Newer trusted roots the run verified, whatever became of their sources' indexes.
+    public var roots: [RootUpdate]
 
     public init(run: RunRecord, layers: [LayerRecord] = [], changes: ChangeSet = ChangeSet(), conflicts: [Conflict] = [], carryForwardConflicts: Bool = false,
-                removeLayers: [String] = [], hold: [String] = [], notifications: [OutboxMessage] = []) {
+                removeLayers: [String] = [], hold: [String] = [], notifications: [OutboxMessage] = [], roots: [RootUpdate] = []) {
+        self.roots = roots
         self.run = run
         self.layers = layers
         self.changes = changes

@@ -4,7 +4,8 @@ import Foundation
 /// commit does and in which order (SPEC §6, §8). Stores only carry out its primitives
 /// (``RunTransaction``), so a rule changed here changes for SQLite and PostgreSQL alike.
 ///
-/// In order: the run's record; the new source layers (each raising its source's version floor)
+/// In order: the run's record; the newer trusted roots (clearing the version floor of a source
+/// whose index keys changed); the new source layers (each raising its source's version floor)
 /// and the removed ones; holds; the change set to the resolved layer; each source's last
 /// attempt; the conflicts (with, for a run that resolved nothing new, the previous run's
 /// resolution conflicts carried forward, acknowledgements kept); the run report in the outbox
@@ -58,6 +59,10 @@ public struct RunApplier: Sendable {
 
         return try await store.transaction("applying a run (not applied, the database is unchanged)") { [commit, run] tx in
             let id = try await tx.insertRun(run)
+            for update in commit.roots {
+                try await tx.advanceTrustedRoot(update.root)
+                if update.clearsVersionFloor { try await tx.clearVersionFloor(source: update.root.source) }
+            }
             for layer in commit.layers {
                 let streamed = layer.files.isEmpty ? content?.layers[layer.installed.name] : nil
                 try await tx.installLayer(layer, content: streamed, run: id)

@@ -37,6 +37,20 @@ public struct SourceFetcher: Sendable {
         case unavailable(FetchError)
     }
 
+    /// A root newer than the stored one, verified by this fetch (SPEC §5.1): stored by the run
+    /// whatever became of the index, since trust only moves forward.
+    public struct RootAdvance: Sendable {
+        public var root: TrustedRoot
+        /// The root names other index keys than the stored one: the version floor is cleared.
+        public var indexKeysChanged: Bool
+    }
+
+    /// What fetching a source came to, and the root it reached.
+    public struct FetchResult: Sendable {
+        public var outcome: Outcome
+        public var root: RootAdvance?
+    }
+
     public let cache: FetchCache
     public let limits: BundleReader.Limits
     /// Keep file bytes and model variables out of memory (see the type's discussion).
@@ -69,17 +83,28 @@ public struct SourceFetcher: Sendable {
     /// index is new (a source that did not change costs no more than its index).
     public func fetch(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, now: Date, clockSkew: TimeInterval,
                       outline previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
+        await fetchWithRoots(config, adapter: adapter, installed: installed, floor: floor, storedRoot: nil, now: now, clockSkew: clockSkew,
+                             outline: previous).outcome
+    }
+
+    /// Runs the pipeline for one source, its root chain first when it pins a root (SPEC §5.1):
+    /// from `storedRoot` (the newest root the store trusts) or the pinned one, whichever is newer.
+    /// - Parameter floor: for a source with a root, the stored floor alone; `nil` when it was
+    ///   cleared, and then the installed version is no floor either.
+    public func fetchWithRoots(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, storedRoot: TrustedRoot?,
+                               now: Date, clockSkew: TimeInterval, outline previous: @Sendable () async throws -> LayerOutline?) async -> FetchResult {
         let transport: any BundleTransport
         do {
             transport = try adapter.makeTransport()
         } catch {
-            return .unavailable(error)
+            return FetchResult(outcome: .unavailable(error), root: nil)
         }
         let scope = SourceScope(role: type(of: adapter).role, globs: config.scope)
-        let outcome = await pipeline(config, scope: scope, transport: transport, installed: installed, floor: floor, now: now, clockSkew: clockSkew,
-                                     previous: previous)
+        var root: RootAdvance?
+        let outcome = await pipeline(config, scope: scope, transport: transport, installed: installed, floor: floor, storedRoot: storedRoot, root: &root,
+                                     now: now, clockSkew: clockSkew, previous: previous)
         await transport.shutdown()
-        return outcome
+        return FetchResult(outcome: outcome, root: root)
     }
 
     /// One file, fetched (or read from the cache), checked and decoded; when outlining,
@@ -91,13 +116,32 @@ public struct SourceFetcher: Sendable {
         var downloaded: Bool
     }
 
-    /// SPEC §6 steps 1–4 for one source: verify the index → fetch the files → decode them →
-    /// validate the tree → the snapshot.
-    private func pipeline(_ config: SourceConfig, scope: SourceScope, transport: any BundleTransport, installed: InstalledSource?, floor: Int?, now: Date,
-                          clockSkew: TimeInterval, previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
+    /// SPEC §5.1 and §6 steps 1–4 for one source: verify the roots → verify the index → fetch
+    /// the files → decode them → validate the tree → the snapshot.
+    private func pipeline(_ config: SourceConfig, scope: SourceScope, transport: any BundleTransport, installed: InstalledSource?, floor: Int?,
+                          storedRoot: TrustedRoot?, root: inout RootAdvance?, now: Date, clockSkew: TimeInterval,
+                          previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
         do {
-            let (verified, envelope) = try await verifyIndex(config, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
-            if try IndexPolicy.compare(verified, installedVersion: installed?.version, installedDigest: installed?.digest) {
+            var policy = config.signature, floor = floor, comparedTo = installed
+            var newestRoot: TrustedRoot?
+            if let pinned = config.signature.root {
+                let (advance, newest) = try await verifyRoots(pinned: pinned, stored: storedRoot, transport: transport, now: now, clockSkew: clockSkew)
+                root = advance
+                newestRoot = newest
+                policy = try newest.indexPolicy()
+                // A cleared floor, or index keys changed now: the next valid index sets the floor again.
+                if floor == nil || advance?.indexKeysChanged == true {
+                    floor = nil
+                    comparedTo = nil
+                }
+            }
+            let verified: BundleReader.VerifiedIndex, envelope: Data
+            do {
+                (verified, envelope) = try await verifyIndex(config, policy: policy, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
+            } catch TrustError.unknownKey(let ids) where newestRoot != nil {
+                throw TrustError.indexKeyNotInRoot(keyIDs: ids, rootVersion: newestRoot!.version)
+            }
+            if try IndexPolicy.compare(verified, installedVersion: comparedTo?.version, installedDigest: comparedTo?.digest) {
                 return .unchanged(verified)
             }
             guard verified.index.totalSize <= limits.maxTotalBytes else { throw TrustError.tooLarge(what: "the bundle", limit: limits.maxTotalBytes) }
@@ -127,13 +171,24 @@ public struct SourceFetcher: Sendable {
         }
     }
 
+    /// SPEC §5.1: the chain from the stored root (or the pinned one, when newer or nothing is
+    /// stored) to the newest, verified; the advance to store when the newest is not the stored one.
+    private func verifyRoots(pinned: TrustedRoot, stored: TrustedRoot?, transport: any BundleTransport, now: Date, clockSkew: TimeInterval) async throws
+        -> (RootAdvance?, TrustedRoot) {
+        let start = stored.map { $0.version >= pinned.version } == true ? stored! : pinned
+        let walk = try await RootChain.walk(from: start, transport: transport, now: now, clockSkew: clockSkew)
+        guard walk.newest != stored else { return (nil, walk.newest) }
+        let changed = walk.indexKeysChanged || stored.map { Set($0.document.index.keyIDs) != Set(walk.newest.document.index.keyIDs) } == true
+        return (RootAdvance(root: walk.newest, indexKeysChanged: changed), walk.newest)
+    }
+
     /// Step 1–2: the index, fetched within its size limit and checked under the signature policy,
     /// the source name, expiry and rollback protection (equivocation is the caller's next check).
-    private func verifyIndex(_ config: SourceConfig, transport: any BundleTransport, floor: Int?, now: Date, clockSkew: TimeInterval) async throws
-        -> (BundleReader.VerifiedIndex, Data) {
+    private func verifyIndex(_ config: SourceConfig, policy: SignaturePolicy, transport: any BundleTransport, floor: Int?, now: Date,
+                             clockSkew: TimeInterval) async throws -> (BundleReader.VerifiedIndex, Data) {
         let envelopeBytes = try await transport.fetch("index.json", maxBytes: limits.maxIndexBytes)
         guard envelopeBytes.count <= limits.maxIndexBytes else { throw TrustError.tooLarge(what: "index.json", limit: limits.maxIndexBytes) }
-        let verified = try IndexPolicy.verify(envelopeBytes: envelopeBytes, policy: config.signature, expectedSource: config.name, now: now, clockSkew: clockSkew)
+        let verified = try IndexPolicy.verify(envelopeBytes: envelopeBytes, policy: policy, expectedSource: config.name, now: now, clockSkew: clockSkew)
         if let floor, verified.index.version < floor {
             throw TrustError.rollback(installed: floor, offered: verified.index.version)
         }

@@ -65,6 +65,8 @@ public struct SyncEngine: Sendable {
         var snapshot: SourceFetcher.Snapshot?
         var conflicts: [Conflict]
         var failed: Bool
+        /// A newer trusted root this fetch verified.
+        var root: RootUpdate?
     }
 
     /// What every source's fetch came to, highest priority first.
@@ -78,6 +80,7 @@ public struct SyncEngine: Sendable {
             Dictionary(sources.compactMap { f in f.snapshot.map { (f.config.name, $0) } }, uniquingKeysWith: { a, _ in a })
         }
         var notes: [String] { sources.compactMap { f in f.snapshot?.fallback.map { "source '\(f.config.name)': \($0)" } } }
+        var roots: [RootUpdate] { sources.compactMap(\.root) }
     }
 
     /// A run, as steps a reader finds by SPEC §6's words: fetch all → resolve → plan → apply → report.
@@ -96,7 +99,7 @@ public struct SyncEngine: Sendable {
             var failed = report(.failed, conflicts: fetch.conflicts, exitCode: 3)
             if !options.dryRun {
                 failed.run = try await apply(RunCommit(run: RunRecord(failed, resolution: previousRun?.resolution), conflicts: fetch.conflicts,
-                                                       carryForwardConflicts: true), report: failed)
+                                                       carryForwardConflicts: true, roots: fetch.roots), report: failed)
             }
             return failed
         }
@@ -113,7 +116,7 @@ public struct SyncEngine: Sendable {
             var unchanged = report(.unchanged, conflicts: fetch.conflicts, exitCode: exitCode)
             if !options.dryRun {
                 unchanged.run = try await apply(RunCommit(run: RunRecord(unchanged, resolution: resolution), conflicts: fetch.conflicts,
-                                                          carryForwardConflicts: true), report: unchanged)
+                                                          carryForwardConflicts: true, roots: fetch.roots), report: unchanged)
                 unchanged.conflicts = try await store.conflicts(all: false).map(\.conflict)
             }
             return unchanged
@@ -132,7 +135,7 @@ public struct SyncEngine: Sendable {
         applied.notes += notes
         if !options.dryRun {
             applied.run = try await apply(RunCommit(run: RunRecord(applied, resolution: resolution), layers: newLayers, changes: plan.changes,
-                                                    conflicts: applied.conflicts), report: applied, content: content)
+                                                    conflicts: applied.conflicts, roots: fetch.roots), report: applied, content: content)
         }
         return applied
     }
@@ -195,6 +198,7 @@ public struct SyncEngine: Sendable {
     /// Fetches every wanted source not on hold, concurrently, at most `options.concurrency` at a time.
     private func fetchAll(_ options: Options, installed: [String: InstalledSource]) async throws -> Fetch {
         let states = try await store.sourceStates()
+        let roots = try await store.trustedRoots()
         let wanted = config.sources.filter { $0.enabled && (options.sources.isEmpty || options.sources.contains($0.name)) }
         var fetched: [Fetched] = []
         for source in wanted where states[source.name]?.held == true {
@@ -210,14 +214,33 @@ public struct SyncEngine: Sendable {
             func start(_ group: inout TaskGroup<Fetched>) {
                 guard let source = pending.popFirst(), let adapter = adapters[source.name] else { return }
                 let layer = installed[source.name]
-                let floor = [states[source.name]?.versionFloor, layer?.version].compactMap { $0 }.max()
+                // A source with a root keeps its floor alone: cleared when its index keys change (SPEC §5.1).
+                let floor = source.signature.root != nil ? states[source.name]?.versionFloor
+                    : [states[source.name]?.versionFloor, layer?.version].compactMap { $0 }.max()
+                let stored = roots[source.name]
                 group.addTask {
                     progress?(.fetching(source: source.name))
+                    var storedRoot: TrustedRoot?
+                    if let stored {
+                        do throws(TrustError) { storedRoot = try TrustedRoot(storedEnvelope: stored.envelope, file: "the stored root of '\(source.name)'") } catch {
+                            return Self.describe(.rejected(error), source: source, installed: layer)
+                        }
+                    }
                     // The installed layer's outline, if the store keeps one: unchanged files are then not read again.
                     let store = self.store
-                    let outcome = await fetcher.fetch(source, adapter: adapter, installed: layer, floor: floor, now: now, clockSkew: config.clockSkew,
-                                                      outline: { try await store.layerOutline(source: source.name) })
-                    let result = Self.describe(outcome, source: source, installed: layer)
+                    let fetched = await fetcher.fetchWithRoots(source, adapter: adapter, installed: layer, floor: floor, storedRoot: storedRoot, now: now,
+                                                               clockSkew: config.clockSkew, outline: { try await store.layerOutline(source: source.name) })
+                    var result = Self.describe(fetched.outcome, source: source, installed: layer)
+                    if let advance = fetched.root {
+                        let note = "root \(advance.root.version) trusted" + (advance.indexKeysChanged ? " (new index keys)" : "")
+                        result.attempt.message = [result.attempt.message, note].compactMap { $0 }.joined(separator: "; ")
+                    }
+                    result.root = fetched.root.map { advance in
+                        let document = advance.root.document
+                        return RootUpdate(root: StoredRoot(source: source.name, version: document.version, expires: document.expires,
+                                                           envelope: advance.root.envelope, trustedAt: RFC3339.format(now)),
+                                          clearsVersionFloor: advance.indexKeysChanged)
+                    }
                     progress?(.fetched(result.attempt))
                     return result
                 }

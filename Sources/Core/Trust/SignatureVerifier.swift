@@ -17,11 +17,18 @@ public struct SignatureVerifier: Sendable {
     }
 
     public let trusted: [PublicKey]
+    /// The payloadType an envelope must have (an index's, or a root's).
+    public let payloadType: String
 
-    public init(trusted: [PublicKey]) { self.trusted = trusted }
+    public init(trusted: [PublicKey], payloadType: String = Envelope.indexPayloadType) {
+        self.trusted = trusted
+        self.payloadType = payloadType
+    }
 
+    /// Tries every signature against the trusted keys.
+    /// - Throws: ``TrustError/wrongPayloadType(_:)``, or a malformed envelope's error.
     public func check(_ envelope: Envelope) throws(TrustError) -> Outcome {
-        guard envelope.payloadType == Envelope.indexPayloadType else { throw .wrongPayloadType(envelope.payloadType) }
+        guard envelope.payloadType == payloadType else { throw .wrongPayloadType(envelope.payloadType) }
         let message = PAE.encode(payloadType: envelope.payloadType, payload: try envelope.payloadBytes())
         var outcome = Outcome()
         outcome.signatureCount = envelope.signatures.count

@@ -19,6 +19,21 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
     case wrongSource(expected: String, found: String)
     case invalidTree(String)
     case tooLarge(what: String, limit: Int)
+    /// A root document (SPEC §5.1) that is not a valid root: bad envelope, JSON or fields.
+    case malformedRoot(file: String, reason: String)
+    /// Root N+1 lacks a threshold of root N's root keys (`old`) or of its own (`new`).
+    case rootSignature(file: String, signers: String, valid: Int, required: Int, missing: [String])
+    /// `root/N+1.json` does not hold version N+1.
+    case rootVersionGap(file: String, expected: Int, found: Int)
+    /// The newest trusted root has expired: a freeze.
+    case rootExpired(version: Int, expires: String, now: String)
+    /// A root document of another source.
+    case rootWrongSource(file: String, expected: String, found: String)
+    case rootTooLarge(file: String, limit: Int)
+    /// More new roots than one run verifies.
+    case rootChainTooLong(from: Int, limit: Int)
+    /// An index signed only by keys the newest root does not name (reason `unknown-key`).
+    case indexKeyNotInRoot(keyIDs: [String], rootVersion: Int)
 
     /// A stable, machine-readable name of the reason (used in `--json` and conflicts).
     public var reason: String {
@@ -40,6 +55,14 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
         case .wrongSource: return "wrong-source"
         case .invalidTree: return "invalid-tree"
         case .tooLarge: return "too-large"
+        case .malformedRoot: return "malformed-root"
+        case .rootSignature: return "root-signature"
+        case .rootVersionGap: return "root-version-gap"
+        case .rootExpired: return "root-expired"
+        case .rootWrongSource: return "root-wrong-source"
+        case .rootTooLarge: return "root-too-large"
+        case .rootChainTooLong: return "root-chain-too-long"
+        case .indexKeyNotInRoot: return "unknown-key"
         }
     }
 
@@ -79,6 +102,23 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
             return what
         case .tooLarge(let what, let limit):
             return "\(what) is larger than the limit of \(limit) bytes; refused"
+        case .malformedRoot(let file, let reason):
+            return "\(file): not a valid root document: \(reason); the publisher must write it with `zephir-models root create` or `root rotate`"
+        case .rootSignature(let file, let signers, let valid, let required, let missing):
+            let keys = missing.isEmpty ? "" : " (missing signatures from \(missing.joined(separator: ", ")))"
+            return "\(file): signed by \(valid) of \(signers) root keys, \(required) required\(keys); a new root needs a threshold of the previous root's keys and of its own"
+        case .rootVersionGap(let file, let expected, let found):
+            return "\(file) holds root version \(found), not \(expected); roots follow one another one version at a time, refused"
+        case .rootExpired(let version, let expires, let now):
+            return "the newest trusted root (version \(version)) expired at \(expires) (now \(now)); the publisher must publish a new root with `zephir-models root rotate`"
+        case .rootWrongSource(let file, let expected, let found):
+            return "\(file) is a root of source '\(found)', not '\(expected)'; check the source's URL and the pinned root"
+        case .rootTooLarge(let file, let limit):
+            return "\(file) is larger than the limit of \(limit) bytes for a root document; refused"
+        case .rootChainTooLong(let from, let limit):
+            return "more than \(limit) new roots follow version \(from); refused (a publisher never needs so many, this is an attack or a publishing error)"
+        case .indexKeyNotInRoot(let ids, let version):
+            return "signed only by key\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", ")), which the newest trusted root (version \(version)) does not name as index key\(ids.count == 1 ? "" : "s"); a leaked or retired key, or the publisher signed before publishing its new root: the publisher must sign with the root's index keys"
         }
     }
 }
