@@ -21,7 +21,8 @@ enum SyncReportText {
         lines.append("Sources:")
         let width = report.sources.map(\.source.count).max() ?? 0
         for attempt in report.sources {
-            var text = "  " + pad(attempt.source, width) + "  " + pad(attempt.result.rawValue, 11)
+            // `rolled-back` fills the column: it still needs a space before the message.
+            var text = "  " + pad(attempt.source, width) + "  " + pad(attempt.result.rawValue + (attempt.result == .rolledBack ? " " : ""), 11)
             if let message = attempt.message { text += message } else if let version = attempt.version { text += "version \(version)" }
             if attempt.filesFetched > 0 || (verbose && attempt.result == .updated) {
                 text += " (\(attempt.filesFetched) files, \(ByteCount.text(attempt.bytesFetched)) downloaded)"
