@@ -112,11 +112,12 @@ final class SyncWorkspace: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: root) }
 
-    /// Writes a configuration with one fake source; returns its path.
+    /// Writes a configuration with one fake source and `database` (this folder's SQLite database
+    /// unless given); returns its path.
     @discardableResult
-    func configure(_ fake: FakeSpec, file: String = "config.yml", lockTimeout: String = "60s") throws -> String {
+    func configure(_ fake: FakeSpec, file: String = "config.yml", lockTimeout: String = "60s", database: String = "sqlite:state.db") throws -> String {
         let text = """
-            database: sqlite:state.db
+            database: "\(database)"
             cache: cache
             lock_timeout: \(lockTimeout)
             sources:
