@@ -337,8 +337,8 @@ extension PostgresStore {
             return "\(user) needs USAGE on schema \(schema) and SELECT on its tables: "
                 + "GRANT USAGE ON SCHEMA \(schema) TO \(user); GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(user)"
         case .write:
-            return "\(user) may only read (SELECT): this command writes and needs INSERT, UPDATE and DELETE on the tables of schema \(schema): "
-                + "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema) TO \(user) (a read-only user runs the query commands only)"
+            return "this command writes and needs INSERT, UPDATE and DELETE on the tables of schema \(schema), which \(user) lacks: "
+                + "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema) TO \(user) (a user granted SELECT only runs the query commands)"
         case .schema:
             return "\(user) needs CREATE on the database (to create schema \(schema)) or on schema \(schema) to create or migrate its tables: "
                 + "run this once as the schema's owner, or GRANT CREATE ON SCHEMA \(schema) TO \(user)"
