@@ -6,8 +6,10 @@
 #   bench/run.sh                  # 100×100 and 300×300, five runs each
 #   bench/run.sh --large          # and 1000×1000, three runs
 #   bench/run.sh --sizes 100x10000 --runs 3
+#   bench/run.sh --store 'postgres://zm@127.0.0.1:5432/postgres?sslmode=disable'   # PostgreSQL
 #
-# Arguments go to zephir-models-bench (`--help` lists them). Needs python3-yaml for the peer.
+# Arguments go to zephir-models-bench (`--help` lists them). Needs python3-yaml for the peer;
+# with --store, psql (postgresql-client) and psycopg 3 (python3-psycopg) for the peer too.
 # The binaries are linked with the Swift runtime and Foundation inside (--static-swift-stdlib),
 # as docs/operations.md installs them: the loader's share of a short sync drops from 19 % to 6 %.
 set -euo pipefail

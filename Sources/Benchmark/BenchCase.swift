@@ -40,17 +40,29 @@ struct BenchCase {
                               "--out", bundle2.path], in: folder)
         try fm.removeItem(at: tree2)
         for (config, bundle) in [(config1, bundle1), (config2, bundle2)] {
-            try """
-                database: sqlite:\(database.path)
-                cache: \(cache.path)
-                sources:
-                  - name: eole
-                    kind: eole
-                    url: file:\(bundle.path)
-                    priority: 100
-                    signature: {policy: required, threshold: 1, keys: [\(publicKey.path)]}
-                """.write(to: config, atomically: true, encoding: .utf8)
+            try writeConfig(config, bundle: bundle, database: "sqlite:\(database.path)")
         }
+    }
+
+    /// Configurations of versions 1 and 2 for the database `url` (a PostgreSQL schema).
+    func configs(database url: String) throws -> (URL, URL) {
+        let v1 = folder.appendingPathComponent("config-pg-v1.yml"), v2 = folder.appendingPathComponent("config-pg-v2.yml")
+        try writeConfig(v1, bundle: bundle1, database: url)
+        try writeConfig(v2, bundle: bundle2, database: url)
+        return (v1, v2)
+    }
+
+    private func writeConfig(_ config: URL, bundle: URL, database: String) throws {
+        try """
+            database: "\(database)"
+            cache: \(cache.path)
+            sources:
+              - name: eole
+                kind: eole
+                url: file:\(bundle.path)
+                priority: 100
+                signature: {policy: required, threshold: 1, keys: [\(publicKey.path)]}
+            """.write(to: config, atomically: true, encoding: .utf8)
     }
 
     /// The largest file of the bundle, in bytes.
@@ -98,8 +110,9 @@ struct BenchCase {
         }
     }
 
-    func peer(_ script: String, database: URL) throws -> ChildProcess.Outcome {
-        try? FileManager.default.removeItem(at: database)
-        return try ChildProcess.run(["python3", script, bundle1.path, database.path, "--trust", publicKey.path], in: folder)
+    /// The peer on version 1: into the SQLite file `database`, or PostgreSQL's `postgres://` URL.
+    func peer(_ script: String, python: String, database: String) throws -> ChildProcess.Outcome {
+        if !database.hasPrefix("postgres") { try? FileManager.default.removeItem(atPath: database) }
+        return try ChildProcess.run([python, script, bundle1.path, database, "--trust", publicKey.path], in: folder)
     }
 }

@@ -17,12 +17,16 @@ struct BenchOptions {
     var largeRuns = 3
     var large = false
     var keep = false
+    /// `--store`: a PostgreSQL server to measure instead of SQLite.
+    var store: PostgresServer?
+    /// `--python`: the interpreter of the peer.
+    var python = "python3"
 
     static let largeSize = Size(models: 1_000, variables: 1_000)
 
     static let usage = """
         usage: zephir-models-bench [--binary PATH] [--peer PATH] [--work DIR] [--sizes MxV,...] [--runs N]
-                                   [--large] [--large-runs N] [--keep]
+                                   [--large] [--large-runs N] [--keep] [--store postgres://…] [--python PATH]
 
         Times the release `zephir-models` binary as an operator runs it (cold sync, no-change sync,
         sync after one model changed), the peer loader on the same bundles, and the floor (libyaml
@@ -36,6 +40,13 @@ struct BenchOptions {
           --large           add 1000x1000
           --large-runs N    runs of 1000x1000 (default: 3)
           --keep            keep the scratch folder
+          --store URL       measure PostgreSQL instead: postgres://USER[:PASSWORD]@HOST:PORT/DB[?sslmode=…],
+                            a server this user may create schemas on. Each run syncs into a fresh schema;
+                            the peer loads its `peer_loader` schema (psycopg 3, Debian's python3-psycopg),
+                            the floor COPYs the rows into a fresh table with psql, and the SQLite cold sync
+                            of the same bundle is timed too, for the memory ratio
+          --python PATH     the peer's interpreter (default: python3, or with --store the first of
+                            python3 and /usr/bin/python3 that imports psycopg)
         """
 
     static func parse(_ arguments: [String]) throws -> BenchOptions {
@@ -61,6 +72,8 @@ struct BenchOptions {
             case "--large-runs": options.largeRuns = try count(flag)
             case "--large": options.large = true
             case "--keep": options.keep = true
+            case "--store": options.store = try PostgresServer(url: try value(flag))
+            case "--python": options.python = try value(flag)
             case "--sizes":
                 options.sizes = try value(flag).split(separator: ",").map { item in
                     let parts = item.split(separator: "x").compactMap { Int($0) }
@@ -81,6 +94,14 @@ struct BenchOptions {
             throw BenchError("\(options.binary) is not an executable; build it with `swift build -c release --product zephir-models` or pass --binary")
         }
         guard FileManager.default.fileExists(atPath: options.peer) else { throw BenchError("\(options.peer) not found; pass --peer") }
+        if options.store != nil {
+            let candidates = arguments.contains("--python") ? [options.python] : ["python3", "/usr/bin/python3"]
+            guard let python = candidates.first(where: { PostgresServer.importsPsycopg($0) }) else {
+                throw BenchError("none of \(candidates.joined(separator: ", ")) imports psycopg 3, the peer's PostgreSQL driver; "
+                    + "install python3-psycopg (Debian) or pass --python")
+            }
+            options.python = python
+        }
         return options
     }
 

@@ -27,10 +27,11 @@ struct ChildProcess {
         }
     }
 
-    /// Runs `arguments[0]` (a path, or a name looked up in PATH) in `directory`.
+    /// Runs `arguments[0]` (a path, or a name looked up in PATH) in `directory`, its standard
+    /// input read from the file `input` if given.
     /// - Throws: ``Failure`` when `check` and the exit status is not in `accept`.
     @discardableResult
-    static func run(_ arguments: [String], in directory: URL, check: Bool = true, accept: Set<Int32> = [0]) throws -> Outcome {
+    static func run(_ arguments: [String], in directory: URL, input: String? = nil, check: Bool = true, accept: Set<Int32> = [0]) throws -> Outcome {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("zm-bench-\(getpid())-\(UUID().uuidString)")
         let outPath = scratch.path + ".out", errPath = scratch.path + ".err"
         defer { unlink(outPath); unlink(errPath) }
@@ -38,6 +39,7 @@ struct ChildProcess {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
+        if let input { posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0) }
         posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         addChdir(&actions, directory.path)

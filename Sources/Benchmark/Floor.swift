@@ -103,6 +103,47 @@ enum Floor {
     }
 }
 
+extension Floor {
+    /// Copies `rows` rows shaped like the `variable` table, with the values of ``insert(rows:path:)``,
+    /// into a fresh table without index in `schema` on `server`: one `COPY … FROM STDIN` in one
+    /// transaction (`psql -1`), the rows written to a file first. Returns the seconds of that
+    /// `psql` run less those of a `psql -c 'SELECT 1'` run just before (starting the client and
+    /// connecting, which an in-process loader pays once too but a floor should not count).
+    static func copy(rows: Int, server: PostgresServer, schema: String, scratch: URL) throws -> Double {
+        let file = scratch.appendingPathComponent("floor-rows.tsv")
+        try writeRows(rows, to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        try server.dropSchema(schema)
+        try server.psql("""
+            CREATE SCHEMA \(schema); CREATE TABLE \(schema).row (release TEXT, model TEXT, position INTEGER, name TEXT, type TEXT,
+                default_value TEXT, mandatory INTEGER, description TEXT, choices TEXT)
+            """)
+        let connecting = try server.psql("SELECT 1").seconds
+        let outcome = try server.psql("COPY \(schema).row FROM STDIN", input: file.path, singleTransaction: true)
+        let copied = try server.psql("SELECT count(*) FROM \(schema).row").stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard copied == String(rows) else { throw BenchError("the floor copied \(copied) rows, expected \(rows)") }
+        try server.dropSchema(schema)
+        return max(0, outcome.seconds - connecting)
+    }
+
+    /// The rows of ``copy(rows:server:schema:scratch:)`` in COPY's text format.
+    private static func writeRows(_ rows: Int, to file: URL) throws {
+        FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        var chunk = ""
+        for row in 0..<rows {
+            chunk += "2.7.0\tmodule-\(String(format: "%04d", (row / 1000) % 1000))\t\(row % 1000)\tvar-\(String(format: "%04d", row % 1000))"
+            chunk += "\tdomain\tsrv86.example.org\t\(row & 1)\tVariable générée var-0308 de type domain\t\\N\n"
+            if chunk.utf8.count > 1 << 20 {
+                try handle.write(contentsOf: Data(chunk.utf8))
+                chunk = ""
+            }
+        }
+        try handle.write(contentsOf: Data(chunk.utf8))
+    }
+}
+
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }

@@ -11,6 +11,8 @@ struct SizeResult {
     var unchanged: [ChildProcess.Outcome] = []
     var oneModel: [ChildProcess.Outcome] = []
     var peer: [ChildProcess.Outcome] = []
+    /// PostgreSQL runs: the SQLite cold sync of the same bundle, for the memory ratio.
+    var sqliteCold: [ChildProcess.Outcome] = []
     var floorScan: [Double] = []
     var floorInsert: [Double] = []
 

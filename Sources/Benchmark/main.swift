@@ -33,6 +33,11 @@ do {
                               binary: options.binary, key: key, publicKey: publicKey)
         log("\(size): generating bundles")
         try bench.prepare()
+        if let server = options.store {
+            results.append(try PostgresRun.measure(bench, runs: runs, server: server, options: options))
+            if !options.keep { try? fm.removeItem(at: bench.folder) }
+            continue
+        }
         var result = SizeResult(size: size, largestFile: bench.largestFile())
         for run in 1...runs {
             log("\(size): run \(run)/\(runs)")
@@ -41,7 +46,7 @@ do {
             if run == 1 { result.rows = try bench.rowCount() }
             result.unchanged.append(try bench.sync(bench.config1, expect: "unchanged"))
             result.oneModel.append(try bench.sync(bench.config2, expect: "applied", modelsChanged: 1))
-            result.peer.append(try bench.peer(options.peer, database: bench.folder.appendingPathComponent("peer.db")))
+            result.peer.append(try bench.peer(options.peer, python: options.python, database: bench.folder.appendingPathComponent("peer.db").path))
 
             let start = DispatchTime.now().uptimeNanoseconds
             let scan = try Floor.scan(tree: bench.bundle1.appendingPathComponent("tree"))
@@ -60,7 +65,11 @@ do {
         results.append(result)
         if !options.keep { try? fm.removeItem(at: bench.folder) }
     }
-    print(Report.render(results, options: options))
+    if let server = options.store {
+        print(PostgresReport.render(results, server: server))
+    } else {
+        print(Report.render(results, options: options))
+    }
 } catch {
     FileHandle.standardError.write(Data("zephir-models-bench: \(error)\n".utf8))
     exit(1)

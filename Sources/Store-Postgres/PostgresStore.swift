@@ -183,7 +183,7 @@ public final class PostgresStore: ModelStore {
                 acquired = try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(runLockName), 0))", logger: logger).decode(Bool.self)
                     .reduce(false) { $0 || $1 }
             } catch {
-                throw storeError(error, doing: "taking the run lock")
+                throw storeError(error, doing: "taking the run lock", access: .read)
             }
             if acquired { return }
             if clock.now >= deadline { throw StoreError.locked(location.description) }
@@ -198,7 +198,7 @@ public final class PostgresStore: ModelStore {
         do {
             return try await PostgresConnection.connect(configuration: connectionConfiguration, id: 0, logger: logger)
         } catch {
-            throw storeError(error, doing: doing)
+            throw storeError(error, doing: doing, access: .read)
         }
     }
 
@@ -211,7 +211,7 @@ public final class PostgresStore: ModelStore {
             return value
         } catch {
             try? await connection.close()
-            throw storeError(error, doing: doing)
+            throw storeError(error, doing: doing, access: .schema)
         }
     }
 
@@ -222,7 +222,7 @@ public final class PostgresStore: ModelStore {
                 try await self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
             }
         } catch {
-            throw storeError(error, doing: doing)
+            throw storeError(error, doing: doing, access: .read)
         }
     }
 
@@ -237,7 +237,7 @@ public final class PostgresStore: ModelStore {
                 try await self.transaction(on: connection, body)
             }
         } catch {
-            throw storeError(error, doing: doing)
+            throw storeError(error, doing: doing, access: .write)
         }
     }
 
@@ -249,15 +249,37 @@ public final class PostgresStore: ModelStore {
         do {
             value = try await body(connection)
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            // A connection the server dropped has no transaction left to roll back, and a query
+            // sent on it may never be answered (postgres-nio 1.33): roll back live connections only.
+            if !connection.isClosed && !Self.isConnectionLoss(error) {
+                _ = try? await connection.query("ROLLBACK", logger: logger)
+            }
             throw error
         }
         try await connection.query("COMMIT", logger: logger)
         return value
     }
 
-    /// The ``StoreError`` a failure amounts to, naming the database (password masked) and what was being done.
-    func storeError(_ error: Error, doing: String) -> Error {
+    /// Whether `error` is the connection's end (the server closed it, or the network failed)
+    /// rather than an error the server answered.
+    static func isConnectionLoss(_ error: Error) -> Bool {
+        guard let error = error as? PSQLError, error.serverInfo == nil else { return false }
+        return [.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(error.code)
+    }
+
+    /// What a failed operation needed of the database user, for the hint of a refused privilege.
+    enum Access {
+        /// Query commands: `USAGE` on the schema, `SELECT` on its tables.
+        case read
+        /// Sync, hold, acknowledgement, delivery records: `INSERT`, `UPDATE` and `DELETE` too.
+        case write
+        /// Creating or migrating the schema: `CREATE`.
+        case schema
+    }
+
+    /// The ``StoreError`` a failure amounts to, naming the database (password masked), what was
+    /// being done and, for a refused privilege, the `GRANT` that `access` needs.
+    func storeError(_ error: Error, doing: String, access: Access) -> Error {
         let prefix = "\(location): \(doing)"
         let check = "check the URL, that the server runs and accepts this user, and the password (URL, PGPASSFILE or ~/.pgpass, PGPASSWORD)"
         switch error {
@@ -267,13 +289,20 @@ public final class PostgresStore: ModelStore {
             if let info = error.serverInfo {
                 let state = info[.sqlState] ?? ""
                 let message = info[.message] ?? "error \(state)"
+                if state == "57014" {
+                    return StoreError.unreachable("""
+                        \(prefix): \(message); the server cancels a statement that runs longer than the statement_timeout set for \
+                        \(location.user) or the database (or that an administrator cancels): raise it (ALTER ROLE \(location.user) SET \
+                        statement_timeout = …) or end the session holding locks on the tables of schema \(location.schemaName), then try again
+                        """)
+                }
                 switch state.prefix(2) {
                 case "08", "28", "3D", "53", "57":
                     return StoreError.unreachable("\(prefix): \(message); \(check)")
                 case "40", "55":
                     return StoreError.unreachable("\(prefix): \(message); try again later")
                 case "42" where state == "42501":
-                    return StoreError.unreachable("\(prefix): \(message); grant the user the privileges it needs on the database and schema")
+                    return StoreError.unreachable("\(prefix): \(message); \(privilegeHint(access))")
                 default:
                     return StoreError.corrupt("\(prefix): \(message)")
                 }
@@ -295,6 +324,24 @@ public final class PostgresStore: ModelStore {
         default:
             // The pool's own errors (a circuit breaker tripped after failed connections, a shutdown).
             return StoreError.unreachable("\(prefix): \(error); \(check)")
+        }
+    }
+}
+
+extension PostgresStore {
+    /// What `access` needs that the user lacks, and the `GRANT` that gives it.
+    func privilegeHint(_ access: Access) -> String {
+        let user = location.user, schema = location.schemaName
+        switch access {
+        case .read:
+            return "\(user) needs USAGE on schema \(schema) and SELECT on its tables: "
+                + "GRANT USAGE ON SCHEMA \(schema) TO \(user); GRANT SELECT ON ALL TABLES IN SCHEMA \(schema) TO \(user)"
+        case .write:
+            return "this command writes and needs INSERT, UPDATE and DELETE on the tables of schema \(schema), which \(user) lacks: "
+                + "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA \(schema) TO \(user) (a user granted SELECT only runs the query commands)"
+        case .schema:
+            return "\(user) needs CREATE on the database (to create schema \(schema)) or on schema \(schema) to create or migrate its tables: "
+                + "run this once as the schema's owner, or GRANT CREATE ON SCHEMA \(schema) TO \(user)"
         }
     }
 }

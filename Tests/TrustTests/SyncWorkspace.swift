@@ -31,8 +31,8 @@ final class SyncWorkspace: @unchecked Sendable {
 
     /// Writes a configuration with one fake source; returns its path.
     @discardableResult
-    func configure(_ fake: FakeSpec, file: String = "config.yml", lockTimeout: String = "60s") throws -> String {
-        let text = fakeSourceConfig(database: "sqlite:state.db",
+    func configure(_ fake: FakeSpec, file: String = "config.yml", lockTimeout: String = "60s", database: String = "sqlite:state.db") throws -> String {
+        let text = fakeSourceConfig(database: database,
                                     fake: "{seed: \(fake.seed), releases: \(fake.releases), models: \(fake.models), variables: \(fake.variables), version: \(fake.version)}",
                                     lockTimeout: lockTimeout)
         return try write(file, text)
