@@ -72,6 +72,7 @@ struct PostgresChangeWriter {
         guard !models.entries.isEmpty else { return }
         var services: [(key: ModelKey, names: [String])] = []
         var withVariables: [ModelWrites.Entry] = []
+        var variableRows = 0
         try await CopyRows.copy(into: "model", columns: ["release", "name", "origin", "parent", "description", "source", "digest"],
                                 on: connection, logger: logger) { rows in
             for entry in models.entries {
@@ -86,6 +87,7 @@ struct PostgresChangeWriter {
                 try await rows.endRow()
                 if !written.services.isEmpty { services.append((entry.key, written.services)) }
                 if written.variableCount > 0 { withVariables.append(entry) }
+                variableRows += written.variableCount
             }
         }
         if !services.isEmpty {
@@ -102,6 +104,27 @@ struct PostgresChangeWriter {
             }
         }
         guard !withVariables.isEmpty else { return }
+        // A bulk load checks the variables' foreign key once, after the COPY, instead of row by
+        // row (a million rows: 0.2 s instead of 4.7 s). Dropping it takes the table's exclusive
+        // lock until the commit, so readers of `variable` wait: only for large runs.
+        let bulk = variableRows >= Self.bulkVariableRows
+        if bulk { try await execute("ALTER TABLE variable DROP CONSTRAINT \(unescaped: Self.variableForeignKey)") }
+        try await copyVariables(withVariables, models: models)
+        if bulk {
+            try await execute("""
+                ALTER TABLE variable ADD CONSTRAINT \(unescaped: Self.variableForeignKey)
+                FOREIGN KEY (release, model) REFERENCES model (release, name) ON DELETE CASCADE
+                """)
+        }
+    }
+
+    /// From this many variable rows on, a run's foreign key on `variable` is checked in one pass.
+    static let bulkVariableRows = 100_000
+    /// The name PostgreSQL gave the foreign key of `variable` in migration v1.
+    static let variableForeignKey = "variable_release_model_fkey"
+
+    /// The variables of `entries` by `COPY`, fields taken in place from spilled records.
+    private func copyVariables(_ withVariables: [ModelWrites.Entry], models: ModelWrites) async throws {
         let columns = ["release", "model", "position", "name", "type", "default_value", "mandatory", "description", "choices"]
         try await CopyRows.copy(into: "variable", columns: columns, on: connection, logger: logger) { rows in
             for entry in withVariables {

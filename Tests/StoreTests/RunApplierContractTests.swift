@@ -137,6 +137,35 @@ import Testing
         _ = try await admin.rows("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
     }
 
+    /// PostgreSQL's bulk path (``PostgresChangeWriter/bulkVariableRows`` variables or more) checks
+    /// the variables' foreign key after the COPY: it is there again afterwards and still holds.
+    @Test(.enabled(if: StoreFixture.postgresURL != nil, "needs ZEPHIR_TEST_POSTGRES_URL")) func aBulkRunKeepsTheVariablesForeignKey() async throws {
+        try await withDatabase(.postgres) { database in
+            let store = try #require(database.store as? PostgresStore)
+            let count = PostgresChangeWriter.bulkVariableRows / 2 + 1
+            var changes = ChangeSet()
+            for name in ["big-a", "big-b"] {
+                let variables = (0..<count).map { Variable(name: "v\($0)", type: .string, defaultValue: "x") }
+                changes.addModels[ModelKey(release: Sample.release, name: name)] = Sample.resolved(ServerModel(name: name, variables: variables), digest: name)
+            }
+            _ = try await store.commit(RunCommit(run: Sample.run(), changes: changes))
+            #expect(try await store.rows("SELECT count(*)::text FROM variable") == [["\(2 * count)"]])
+            let constraint = try await store.rows("""
+                SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = '\(PostgresChangeWriter.variableForeignKey)'
+                    AND conrelid = 'variable'::regclass
+                """)
+            #expect(constraint == [["FOREIGN KEY (release, model) REFERENCES model(release, name) ON DELETE CASCADE"]])
+            // Removing a model takes its variables with it; a variable of no model is refused.
+            var removal = ChangeSet()
+            removal.removeModels = [ModelKey(release: Sample.release, name: "big-a")]
+            _ = try await store.commit(RunCommit(run: Sample.run(), changes: removal))
+            #expect(try await store.rows("SELECT count(*)::text FROM variable") == [["\(count)"]])
+            await #expect(throws: (any Error).self) {
+                _ = try await store.rows("INSERT INTO variable (release, model, position, name, type, mandatory, description) VALUES ('2.7.1', 'none', 0, 'v', 'string', 0, '')")
+            }
+        }
+    }
+
     /// The payloads received on a channel, from the listening task.
     final class Inbox: @unchecked Sendable {
         private let lock = NSLock()
