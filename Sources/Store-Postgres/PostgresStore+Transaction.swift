@@ -24,13 +24,7 @@ extension PostgresStore {
             return try rows.first?.decode((String, ByteBuffer).self)
         }
         guard let (digest, bytes) = stored else { return nil }
-        let outline: LayerOutline
-        do {
-            outline = try LayerOutline(decoding: Array(bytes.readableBytesView))
-        } catch {
-            throw StoreError.corrupt("\(location): the stored outline of source \(source) does not decode (\(error)); the next sync reads its layer in full")
-        }
-        return outline.digest == digest ? outline : nil
+        return try LayerOutline.stored(Array(bytes.readableBytesView), digest: digest, source: source, database: location.description)
     }
 
     public func fileBytes(sha256: String) async throws -> [UInt8]? {
@@ -73,9 +67,9 @@ struct PostgresRunTransaction: RunTransaction {
             INSERT INTO layer_history (run, source, version, digest, expires, installed_at, envelope)
             VALUES (\(run), \(installed.name), \(installed.version), \(installed.digest), \(installed.expires), \(installed.installedAt), \(layer.envelope))
             """)
-        let files: [(path: String, sha256: String, size: Int)] = content.map { $0.outline.entries.map { ($0.file.path, $0.file.sha256, $0.file.size) } }
-            ?? layer.files.map { ($0.path, $0.sha256, $0.bytes.count) }
-        try await storeFiles(files, layer: layer, content: content)
+        let layerFiles = LayerFiles(layer, content: content)
+        let files = layerFiles.entries
+        try await storeFiles(layerFiles)
         if !files.isEmpty {
             try await CopyRows.copy(into: "layer_file", columns: ["source", "path", "sha256", "size"], on: connection, logger: logger) { rows in
                 for file in files {
@@ -99,17 +93,16 @@ struct PostgresRunTransaction: RunTransaction {
         }
     }
 
-    /// Stores the bytes of the files the store lacks, read one at a time from `content` (or
-    /// taken from `layer.files`), in batches of about ``blobBatchBytes``.
-    private func storeFiles(_ files: [(path: String, sha256: String, size: Int)], layer: LayerRecord, content: LayerContent?) async throws {
-        guard !files.isEmpty else { return }
+    /// Stores the bytes of the files the store lacks, read one at a time, in batches of about
+    /// ``blobBatchBytes``.
+    private func storeFiles(_ files: LayerFiles) async throws {
+        guard !files.entries.isEmpty else { return }
         var stored = Set<String>()
-        let digests = Array(Set(files.map(\.sha256)))
+        let digests = Array(Set(files.entries.map(\.sha256)))
         for try await sha256 in try await connection.query("SELECT sha256 FROM blob WHERE sha256 = ANY(\(digests)::text[])", logger: logger)
             .decode(String.self) {
             stored.insert(sha256)
         }
-        let inline = Dictionary(layer.files.map { ($0.path, $0.bytes) }, uniquingKeysWith: { a, _ in a })
         var batch: (digests: [String], contents: [ByteBuffer], bytes: Int) = ([], [], 0)
         func flush() async throws {
             guard !batch.digests.isEmpty else { return }
@@ -119,10 +112,8 @@ struct PostgresRunTransaction: RunTransaction {
                 """)
             batch = ([], [], 0)
         }
-        for file in files where stored.insert(file.sha256).inserted {
-            guard let bytes = try inline[file.path] ?? content?.bytes(of: file.path) else {
-                throw StoreError.corrupt("the file \(file.path) of source \(layer.installed.name) is neither stored nor fetched by this run")
-            }
+        for file in files.entries where stored.insert(file.sha256).inserted {
+            let bytes = try files.bytes(of: file)
             if batch.bytes > 0 && batch.bytes + bytes.count > Self.blobBatchBytes { try await flush() }
             batch.digests.append(file.sha256)
             batch.contents.append(ByteBuffer(bytes: bytes))

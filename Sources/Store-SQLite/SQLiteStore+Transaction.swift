@@ -32,13 +32,7 @@ extension SQLiteStore {
             return (row["digest"], row["outline"])
         }
         guard let (digest, bytes) = stored else { return nil }
-        let outline: LayerOutline
-        do {
-            outline = try LayerOutline(decoding: [UInt8](bytes))
-        } catch {
-            throw StoreError.corrupt("\(path): the stored outline of source \(source) does not decode (\(error)); the next sync reads its layer in full")
-        }
-        return outline.digest == digest ? outline : nil
+        return try LayerOutline.stored([UInt8](bytes), digest: digest, source: source, database: path)
     }
 
     public func fileBytes(sha256: String) async throws -> [UInt8]? {
@@ -97,29 +91,18 @@ struct SQLiteRunTransaction: RunTransaction {
                     try row.step()
                 }
             }
-            func record(path: String, sha256: String, size: Int) throws {
-                try insertFile.execute(arguments: [installed.name, path, sha256, size])
-                try insertHistory.execute(arguments: [run, installed.name, path, sha256, size])
+            // Each file's bytes are read (from the run's spill, for an outlined layer) only when the store lacks them.
+            let files = LayerFiles(layer, content: content)
+            for file in files.entries {
+                if try Bool.fetchOne(hasBlob, arguments: [file.sha256]) == nil {
+                    try store(try files.bytes(of: file), sha256: file.sha256)
+                }
+                try insertFile.execute(arguments: [installed.name, file.path, file.sha256, file.size])
+                try insertHistory.execute(arguments: [run, installed.name, file.path, file.sha256, file.size])
             }
             if let content {
-                // Each file's bytes are read from the run's spill only when the store lacks them.
-                for entry in content.outline.entries {
-                    let file = entry.file
-                    if try Bool.fetchOne(hasBlob, arguments: [file.sha256]) == nil {
-                        guard let bytes = try content.bytes(of: file.path) else {
-                            throw StoreError.corrupt("the file \(file.path) of source \(installed.name) is neither stored nor fetched by this run")
-                        }
-                        try store(bytes, sha256: file.sha256)
-                    }
-                    try record(path: file.path, sha256: file.sha256, size: file.size)
-                }
                 try db.execute(sql: "INSERT INTO layer_outline (source, digest, outline) VALUES (?, ?, ?)",
                                arguments: [installed.name, content.outline.digest, Data(content.outline.encoded())])
-            } else {
-                for file in layer.files {
-                    try store(file.bytes, sha256: file.sha256)
-                    try record(path: file.path, sha256: file.sha256, size: file.bytes.count)
-                }
             }
         }
     }

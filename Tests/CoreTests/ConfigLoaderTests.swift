@@ -55,6 +55,17 @@ struct LocalKind: SourceAdapter {
         #expect(config.sources[0].url?.hasSuffix("/bundles/eole") == true)
     }
 
+    @Test func historyKeepsAHundredRunsUnlessTold() throws {
+        #expect(try load("sources:\n" + source).history.keepRuns == 100)
+        #expect(try load("history: {keep_runs: 3}\nsources:\n" + source).history.keepRuns == 3)
+        for bad in ["0", "-2", "many", "2.5"] {
+            let e = error("history: {keep_runs: \(bad)}\nsources:\n" + source)
+            #expect(e?.message.contains("history.keep_runs must be a whole number of runs, at least 1") == true, "\(bad): \(String(describing: e))")
+            #expect(e?.line == 1)
+        }
+        #expect(error("history: {keep: 3}\nsources:\n" + source)?.message.contains("keep") == true)
+    }
+
     @Test func refusesDuplicateNamesAndPriorities() {
         #expect(error("sources:\n" + source + source)?.message.contains("two sources are named 'eole'") == true)
         let other = source.replacingOccurrences(of: "name: eole", with: "name: acme")

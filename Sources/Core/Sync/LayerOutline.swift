@@ -57,6 +57,19 @@ public struct LayerOutline: Sendable {
         return writer.bytes
     }
 
+    /// The outline a store kept for `source`'s installed layer with digest `digest`: `nil` when
+    /// it was made for another digest (the layer changed without one, as a rollback installs it).
+    /// - Throws: ``StoreError/corrupt(_:)`` naming `database` when the bytes do not decode.
+    public static func stored(_ bytes: [UInt8], digest: String, source: String, database: String) throws(StoreError) -> LayerOutline? {
+        let outline: LayerOutline
+        do {
+            outline = try LayerOutline(decoding: bytes)
+        } catch {
+            throw .corrupt("\(database): the stored outline of source \(source) does not decode (\(error)); the next sync reads its layer in full")
+        }
+        return outline.digest == digest ? outline : nil
+    }
+
     /// - Throws: ``TreeFileCodec/Malformed`` when `bytes` are not an outline.
     public init(decoding bytes: [UInt8]) throws(TreeFileCodec.Malformed) {
         let (digest, entries) = try bytes.withUnsafeBufferPointer { (buffer) throws(TreeFileCodec.Malformed) -> (String, [Entry]) in

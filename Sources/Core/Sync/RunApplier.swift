@@ -54,7 +54,7 @@ public struct RunApplier: Sendable {
         // With `keepRuns` runs already recorded, the oldest of them leaves the kept window with
         // this one: the oldest kept is then the newest but `keepRuns - 1` (or this run itself).
         let prunes = recent.count >= keepRuns
-        let oldestKeptBefore: Int64? = keepRuns >= 2 && recent.count >= keepRuns ? recent[keepRuns - 2].id : nil
+        let oldestKeptBefore = prunes && keepRuns >= 2 ? recent[keepRuns - 2].id : nil
         let writes = ModelWrites(commit.changes, content: content)
 
         return try await store.transaction("applying a run (not applied, the database is unchanged)") { [commit, run] tx in
