@@ -53,28 +53,55 @@ enum Report {
 
     static func mib(_ bytes: Int) -> String { String(format: "%.1f MiB", Double(bytes) / 1_048_576) }
 
+    /// The header of the timing table, the same for both stores.
+    static let timingHeader = [
+        "| size (models × variables) | operation | median time | peak RSS | peak anon | peer ÷ this | this ÷ floor | % of cold sync |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    /// The label of a size in the timing table.
+    static func label(_ r: SizeResult) -> String { "\(r.size) (\(r.files) files, \(mib(r.bytes)), \(r.rows) rows)" }
+
+    /// One row of the timing table: `outcomes` against the size's peer and floor, and as a share
+    /// of its cold sync unless `ofCold` is false.
+    static func timingRow(_ r: SizeResult, _ name: String, _ outcomes: [ChildProcess.Outcome], ofCold: Bool = true) -> String {
+        let cold = median(r.cold.map(\.seconds)), peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
+        let t = median(outcomes.map(\.seconds))
+        return "| \(label(r)) | \(name) | \(time(t)) | \(mib(outcomes.map(\.peakRSS).max() ?? 0)) | \(mib(outcomes.map(\.peakAnon).max() ?? 0)) | "
+            + "\(String(format: "%.1f×", peer / t)) | \(String(format: "%.2f×", t / floor)) | "
+            + (ofCold ? "\(String(format: "%.1f %%", 100 * t / cold)) |" : " |")
+    }
+
+    /// The floor's row of the timing table (`what`: how its rows are written).
+    static func floorRow(_ r: SizeResult, _ what: String) -> String {
+        "| \(label(r)) | floor (libyaml scan + \(what)) | \(time(median(r.floor))) = \(time(median(r.floorScan))) + \(time(median(r.floorInsert))) | | | | 1.00× | |"
+    }
+
+    /// The first cells of a size's row of the targets table: the four timing targets, marked.
+    static func timingTargets(_ r: SizeResult) -> String {
+        let cold = median(r.cold.map(\.seconds)), peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
+        let unchanged = median(r.unchanged.map(\.seconds)), one = median(r.oneModel.map(\.seconds))
+        return "| \(r.size) | \(mark(peer / cold >= 5, String(format: "%.1f×", peer / cold))) | \(mark(cold / floor <= 2, String(format: "%.2f×", cold / floor))) | "
+            + "\(mark(unchanged < 0.05, time(unchanged))) | \(mark(one / cold < 0.05, String(format: "%.1f %%", 100 * one / cold))) | "
+    }
+
+    static func mark(_ ok: Bool, _ text: String) -> String { (ok ? "✅ " : "❌ ") + text }
+
     static func render(_ results: [SizeResult], options: BenchOptions) -> String {
         var lines: [String] = []
         lines.append("## zephir-models-bench")
         lines.append("")
         lines.append("Machine: \(Machine.describe())")
         lines.append("")
-        lines.append("| size (models × variables) | operation | median time | peak RSS | peak anon | peer ÷ this | this ÷ floor | % of cold sync |")
-        lines.append("|---|---|---:|---:|---:|---:|---:|---:|")
+        lines += timingHeader
         for r in results {
-            let cold = median(r.cold.map(\.seconds)), peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
-            let label = "\(r.size) (\(r.files) files, \(mib(r.bytes)), \(r.rows) rows)"
-            func row(_ name: String, _ outcomes: [ChildProcess.Outcome]) -> String {
-                let t = median(outcomes.map(\.seconds))
-                return "| \(label) | \(name) | \(time(t)) | \(mib(outcomes.map(\.peakRSS).max() ?? 0)) | \(mib(outcomes.map(\.peakAnon).max() ?? 0)) | "
-                    + "\(String(format: "%.1f×", peer / t)) | \(String(format: "%.2f×", t / floor)) | \(String(format: "%.1f %%", 100 * t / cold)) |"
-            }
-            lines.append(row("cold sync", r.cold))
-            lines.append(row("no-change sync", r.unchanged))
-            lines.append(row("one model changed", r.oneModel))
-            lines.append("| \(label) | peer (peer_loader.py) | \(time(peer)) | \(mib(r.peer.map(\.peakRSS).max() ?? 0)) | \(mib(r.peer.map(\.peakAnon).max() ?? 0)) "
+            let peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
+            lines.append(timingRow(r, "cold sync", r.cold))
+            lines.append(timingRow(r, "no-change sync", r.unchanged))
+            lines.append(timingRow(r, "one model changed", r.oneModel))
+            lines.append("| \(label(r)) | peer (peer_loader.py) | \(time(peer)) | \(mib(r.peer.map(\.peakRSS).max() ?? 0)) | \(mib(r.peer.map(\.peakAnon).max() ?? 0)) "
                 + "| 1.0× | \(String(format: "%.2f×", peer / floor)) | |")
-            lines.append("| \(label) | floor (libyaml scan + one INSERT) | \(time(floor)) = \(time(median(r.floorScan))) + \(time(median(r.floorInsert))) | | | | 1.00× | |")
+            lines.append(floorRow(r, "one INSERT"))
         }
         lines.append("")
         lines.append("Runs per size: " + results.map { "\($0.size): \($0.cold.count)" }.joined(separator: ", ")
@@ -86,13 +113,8 @@ enum Report {
         lines.append("| size | cold ≥ 5× faster than the peer | cold ≤ 2× the floor | no-change < 50 ms | one model < 5 % of cold | memory: peak anon − runtime ≤ allowance |")
         lines.append("|---|---|---|---|---|---|")
         for r in results {
-            let cold = median(r.cold.map(\.seconds)), peer = median(r.peer.map(\.seconds)), floor = median(r.floor)
-            let unchanged = median(r.unchanged.map(\.seconds)), one = median(r.oneModel.map(\.seconds))
             let extra = r.peakAnon - runtime, allowance = MemoryBudget.allowance(r)
-            func mark(_ ok: Bool, _ text: String) -> String { (ok ? "✅ " : "❌ ") + text }
-            lines.append("| \(r.size) | \(mark(peer / cold >= 5, String(format: "%.1f×", peer / cold))) | \(mark(cold / floor <= 2, String(format: "%.2f×", cold / floor))) | "
-                + "\(mark(unchanged < 0.05, time(unchanged))) | \(mark(one / cold < 0.05, String(format: "%.1f %%", 100 * one / cold))) | "
-                + "\(mark(extra <= allowance, "\(mib(extra)) ≤ \(mib(allowance))")) |")
+            lines.append(timingTargets(r) + "\(mark(extra <= allowance, "\(mib(extra)) ≤ \(mib(allowance))")) |")
         }
         lines.append("")
         lines.append("Runtime = the least peak anon of a no-change sync here (\(mib(runtime))); allowance = 2 × the largest file + "
