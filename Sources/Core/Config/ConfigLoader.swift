@@ -75,7 +75,7 @@ public struct ConfigLoader: Sendable {
 
     private func parseSource(_ node: YAMLNode, file: String, base: URL) throws(ConfigError) -> SourceConfig {
         let line = node.mark.line
-        let allowed = ["name", "kind", "url", "priority", "signature", "scope", "ca_file", "enabled", "timeout"] + registry.kinds
+        let allowed = ["name", "kind", "url", "priority", "signature", "scope", "ca_file", "auth_file", "enabled", "timeout"] + registry.kinds
         let m = try wrap(file) { () throws(TreeError) in try MappingReader(node, file: file, allowed: allowed, context: "sources[]") }
         let name = try wrap(file) { () throws(TreeError) in try m.name("name") }
         let kind = try wrap(file) { () throws(TreeError) in try m.text("kind") }
@@ -88,16 +88,18 @@ public struct ConfigLoader: Sendable {
         guard case .scalar(let p)? = m.node("priority"), p.isPlain, case .int(let priority) = PlainScalar.resolve(p.text) else {
             throw ConfigError(file: file, line: m.line("priority"), "source '\(name)': 'priority' must be an integer (unique; higher wins)")
         }
-        var url = try wrap(file) { () throws(TreeError) in try m.optionalText("url") }
+        var urls = try urlList(m, source: name, file: file)
         if adapterType.needsURL {
-            guard let u = url else { throw ConfigError(file: file, line: line, "source '\(name)': kind \(kind) needs a 'url' (https://…, http://… or file:…)") }
-            url = try checkURL(u, source: name, line: m.line("url"), file: file, base: base)
-        } else if url != nil {
+            guard !urls.isEmpty else {
+                throw ConfigError(file: file, line: line, "source '\(name)': kind \(kind) needs a 'url' (https://…, http://…, file:…, oci://…, or a list of mirrors)")
+            }
+            urls = try urls.map { (u, urlLine) throws(ConfigError) in (try checkURL(u, source: name, line: urlLine, file: file, base: base), urlLine) }
+        } else if !urls.isEmpty {
             throw ConfigError(file: file, line: m.line("url"), "source '\(name)': kind \(kind) is generated in process and takes no 'url'")
         }
         let signature = try parseSignature(m.node("signature"), source: name, file: file, base: base, line: m.line("signature"))
-        if url?.hasPrefix("http://") == true, signature.mode != .required {
-            throw ConfigError(file: file, line: m.line("signature"), "source '\(name)': over plain http: integrity comes from signatures alone, so 'signature: {policy: required}' is mandatory")
+        if let plain = urls.first(where: { $0.0.hasPrefix("http://") || $0.0.hasPrefix("oci+http://") }), signature.mode != .required {
+            throw ConfigError(file: file, line: plain.1, "source '\(name)': over plain http (\(plain.0)) integrity comes from signatures alone, so 'signature: {policy: required}' is mandatory")
         }
         var scope = [ScopeGlob("*")!]
         if m.has("scope") {
@@ -111,15 +113,8 @@ public struct ConfigLoader: Sendable {
                 scope.append(glob)
             }
         }
-        var caFile = try wrap(file) { () throws(TreeError) in try m.optionalText("ca_file") }
-        if let ca = caFile {
-            let path = base.appendingPathComponent(ca).path
-            let resolved = ca.hasPrefix("/") ? ca : path
-            guard FileManager.default.isReadableFile(atPath: resolved) else {
-                throw ConfigError(file: file, line: m.line("ca_file"), "source '\(name)': ca_file \(resolved) cannot be read")
-            }
-            caFile = resolved
-        }
+        let caFile = try readableFile(m, "ca_file", source: name, file: file, base: base)
+        let authFile = try readableFile(m, "auth_file", source: name, file: file, base: base)
         let timeout = try duration(m, "timeout", file: file)
         var options: [String: String] = [:]
         if let node = m.node(kind) {
@@ -133,9 +128,34 @@ public struct ConfigLoader: Sendable {
                 options[key.text] = s.text
             }
         }
-        return SourceConfig(name: name, kind: kind, url: url, priority: priority, signature: signature, scope: scope, caFile: caFile,
+        return SourceConfig(name: name, kind: kind, urls: urls.map(\.0), authFile: authFile, priority: priority, signature: signature, scope: scope, caFile: caFile,
                             enabled: try wrap(file) { () throws(TreeError) in try m.optionalBool("enabled") } ?? true,
                             timeout: timeout.map { .milliseconds(Int64($0 * 1000)) }, kindOptions: options, line: line)
+    }
+
+    /// `url:` as one URL or a list of mirrors, each with its line.
+    private func urlList(_ m: MappingReader, source: String, file: String) throws(ConfigError) -> [(String, Int)] {
+        guard let node = m.node("url") else { return [] }
+        if case .sequence = node {
+            let items = try wrap(file) { () throws(TreeError) in try m.textList("url") }
+            guard !items.isEmpty else { throw ConfigError(file: file, line: m.line("url"), "source '\(source)': 'url' is an empty list; give one URL or its mirrors") }
+            var seen: Set<String> = []
+            for (url, line) in items where !seen.insert(url).inserted {
+                throw ConfigError(file: file, line: line, "source '\(source)': mirror \(url) is listed twice")
+            }
+            return items
+        }
+        return [(try wrap(file) { () throws(TreeError) in try m.text("url") }, m.line("url"))]
+    }
+
+    /// A file named relative to the configuration, made absolute; it must be readable.
+    private func readableFile(_ m: MappingReader, _ key: String, source: String, file: String, base: URL) throws(ConfigError) -> String? {
+        guard let path = try wrap(file, { () throws(TreeError) in try m.optionalText(key) }) else { return nil }
+        let resolved = path.hasPrefix("/") ? path : base.appendingPathComponent(path).path
+        guard FileManager.default.isReadableFile(atPath: resolved) else {
+            throw ConfigError(file: file, line: m.line(key), "source '\(source)': \(key) \(resolved) cannot be read")
+        }
+        return resolved
     }
 
     private func checkURL(_ url: String, source: String, line: Int, file: String, base: URL) throws(ConfigError) -> String {
@@ -146,7 +166,13 @@ public struct ConfigLoader: Sendable {
         if url.hasPrefix("https://") || url.hasPrefix("http://"), let parsed = URL(string: url), parsed.host?.isEmpty == false {
             return url
         }
-        throw ConfigError(file: file, line: line, "source '\(source)': url '\(url)' is not a valid https://, http:// or file: URL")
+        if url.hasPrefix("oci://") || url.hasPrefix("oci+http://") {
+            do { _ = try OCIReference(url) } catch {
+                throw ConfigError(file: file, line: line, "source '\(source)': \(error.description)")
+            }
+            return url
+        }
+        throw ConfigError(file: file, line: line, "source '\(source)': url '\(url)' is not a valid https://, http://, file: or oci:// URL")
     }
 
     private func parseSignature(_ node: YAMLNode?, source: String, file: String, base: URL, line: Int) throws(ConfigError) -> SignaturePolicy {

@@ -4,8 +4,12 @@ import Foundation
 public struct SourceConfig: Sendable {
     public var name: String
     public var kind: String
-    /// `https:`, `http:` or `file:` (file paths already made absolute); `nil` for in-process kinds.
-    public var url: String?
+    /// Where the bundle is served (SPEC §5.2): one URL, or several mirrors of the same bundle, in
+    /// the configured order; `https:`, `http:`, `file:` (paths already made absolute; a path
+    /// ending in `.tar` or `.tar.gz` is an archive), `oci:` or `oci+http:`. Empty for in-process kinds.
+    public var urls: [String]
+    /// A docker `config.json` holding the credentials of the source's OCI registry (absolute path).
+    public var authFile: String?
     public var priority: Int
     public var signature: SignaturePolicy
     public var scope: [ScopeGlob]
@@ -17,11 +21,12 @@ public struct SourceConfig: Sendable {
     /// The line of the source's entry, for messages.
     public var line: Int?
 
-    public init(name: String, kind: String, url: String? = nil, priority: Int, signature: SignaturePolicy, scope: [ScopeGlob] = [ScopeGlob("*")!],
+    public init(name: String, kind: String, url: String? = nil, urls: [String] = [], authFile: String? = nil, priority: Int, signature: SignaturePolicy, scope: [ScopeGlob] = [ScopeGlob("*")!],
                 caFile: String? = nil, enabled: Bool = true, timeout: Duration? = nil, kindOptions: [String: String] = [:], line: Int? = nil) {
         self.name = name
         self.kind = kind
-        self.url = url
+        self.urls = urls.isEmpty ? url.map { [$0] } ?? [] : urls
+        self.authFile = authFile
         self.priority = priority
         self.signature = signature
         self.scope = scope
@@ -32,9 +37,16 @@ public struct SourceConfig: Sendable {
         self.line = line
     }
 
+    /// The first of ``urls`` (the only one for a source without mirrors); setting it replaces them all.
+    public var url: String? {
+        get { urls.first }
+        set { urls = newValue.map { [$0] } ?? [] }
+    }
+
     /// Transport options for this source.
     public var transportOptions: TransportOptions {
         var options = TransportOptions(caFile: caFile)
+        options.authFile = authFile
         if let timeout { options.requestTimeout = timeout }
         return options
     }

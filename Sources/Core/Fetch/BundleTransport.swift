@@ -9,8 +9,19 @@ public protocol BundleTransport: Sendable {
     var location: String { get }
     /// The bytes of `relativePath` (`index.json` or `tree/…`), at most `maxBytes + 1` of them.
     func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data
+    /// Called once the index has verified, before any `tree/…` file is fetched: `files` is every
+    /// file the index lists, `needed` the paths (as in the index, without `tree/`) that will be
+    /// fetched. A carrier that can only be read in order (an archive) reads and checks the rest
+    /// of the bundle here; the others have nothing to do.
+    /// - Throws: ``TrustError`` when the carrier holds what the index does not allow,
+    ///   ``FetchError`` when it cannot be read.
+    func prepare(files: [BundleIndex.File], needed: Set<String>) async throws
     /// Releases connections; the transport is not used afterwards.
     func shutdown() async
+}
+
+extension BundleTransport {
+    public func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {}
 }
 
 /// Options of network transports.
@@ -23,6 +34,8 @@ public struct TransportOptions: Sendable, Hashable {
     public var maxRedirects = 5
     /// A PEM file of certificate authorities to trust instead of the system's.
     public var caFile: String?
+    /// A docker `config.json` with the credentials of an OCI registry (`auths` by host).
+    public var authFile: String?
 
     public init(connectTimeout: Duration = .seconds(10), requestTimeout: Duration = .seconds(120), readTimeout: Duration = .seconds(30),
                 maxRedirects: Int = 5, caFile: String? = nil) {

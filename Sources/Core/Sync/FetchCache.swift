@@ -17,6 +17,13 @@ public struct FetchCache: Sendable {
         return try? BundleReader.check(data, against: file)
     }
 
+    /// Whether `file` is probably cached (present with its size; ``read(_:)`` still checks it):
+    /// what a carrier that streams need not extract.
+    public func contains(_ file: BundleIndex.File) -> Bool {
+        var info = stat()
+        return stat(url(file.sha256).path, &info) == 0 && Int(info.st_size) == file.size
+    }
+
     /// Stores verified bytes (atomically: a process that dies never leaves a partial file under
     /// its digest).
     ///
