@@ -20,6 +20,8 @@ enum PostgresSchema {
         Migration(identifier: "v5-conflict-fields", statements: v5),
         Migration(identifier: "v6-drop-boolean-checks", statements: v6),
         Migration(identifier: "v7-trusted-root", statements: v7),
+        // How each mirror of a source fared in its last attempt (SPEC §5.2), as JSON.
+        Migration(identifier: "v8-mirror-results", statements: ["ALTER TABLE source_state ADD COLUMN last_mirrors TEXT"]),
     ]
 
     /// The newest trusted root of each source with a pinned root, as in the SQLite store; not

@@ -33,10 +33,11 @@ extension PostgresStore {
         return try await reading("reading the source states") { connection in
             var states: [String: SourceState] = [:]
             let rows = try await connection.query(
-                "SELECT source, held, version_floor, last_attempt, last_result, last_message FROM source_state", logger: logger)
-            for try await (name, held, floor, attempt, result, message) in rows.decode((String, Int, Int?, String?, String?, String?).self) {
-                states[name] = SourceState(name: name, held: held != 0, versionFloor: floor, lastAttempt: attempt,
-                                           lastResult: result, lastMessage: message)
+                "SELECT source, held, version_floor, last_attempt, last_result, last_message, last_mirrors FROM source_state", logger: logger)
+            for try await (name, held, floor, attempt, result, message, mirrors) in rows.decode((String, Int, Int?, String?, String?, String?, String?).self) {
+                var state = SourceState(name: name, held: held != 0, versionFloor: floor, lastAttempt: attempt, lastResult: result, lastMessage: message)
+                if let mirrors { state.lastMirrors = try Columns.decode([MirrorResult].self, json: mirrors, "the mirror results of \(name)") }
+                states[name] = state
             }
             return states
         }

@@ -158,11 +158,12 @@ struct PostgresRunTransaction: RunTransaction {
 
     func recordAttempts(_ attempts: [SourceAttempt], at time: String) async throws {
         for attempt in attempts {
+            let mirrors = attempt.mirrors.isEmpty ? nil : try Columns.json(attempt.mirrors)
             try await execute("""
-                INSERT INTO source_state (source, held, last_attempt, last_result, last_message)
-                VALUES (\(attempt.source), 0, \(time), \(attempt.result.rawValue), \(attempt.message))
+                INSERT INTO source_state (source, held, last_attempt, last_result, last_message, last_mirrors)
+                VALUES (\(attempt.source), 0, \(time), \(attempt.result.rawValue), \(attempt.message), \(mirrors))
                 ON CONFLICT (source) DO UPDATE SET last_attempt = excluded.last_attempt,
-                    last_result = excluded.last_result, last_message = excluded.last_message
+                    last_result = excluded.last_result, last_message = excluded.last_message, last_mirrors = excluded.last_mirrors
                 """)
         }
     }

@@ -29,6 +29,10 @@ enum SQLiteSchema {
         migrator.registerMigration("v7-trusted-root") { db in
             try db.execute(sql: v7)
         }
+        // How each mirror of a source fared in its last attempt (SPEC §5.2), as JSON.
+        migrator.registerMigration("v8-mirror-results") { db in
+            try db.execute(sql: "ALTER TABLE source_state ADD COLUMN last_mirrors TEXT")
+        }
         return migrator
     }
 

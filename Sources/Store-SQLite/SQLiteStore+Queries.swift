@@ -31,11 +31,14 @@ extension SQLiteStore {
     public func sourceStates() async throws -> [String: SourceState] {
         try await reading("reading the source states") { db in
             var states: [String: SourceState] = [:]
-            let sql = "SELECT source, held, version_floor, last_attempt, last_result, last_message FROM source_state"
+            let sql = "SELECT source, held, version_floor, last_attempt, last_result, last_message, last_mirrors FROM source_state"
             for row in try Row.fetchAll(db, sql: sql) {
-                let state = SourceState(name: try row.decode(atIndex: 0), held: try row.decode(atIndex: 1),
+                var state = SourceState(name: try row.decode(atIndex: 0), held: try row.decode(atIndex: 1),
                                         versionFloor: try row.decode(atIndex: 2), lastAttempt: try row.decode(atIndex: 3),
                                         lastResult: try row.decode(atIndex: 4), lastMessage: try row.decode(atIndex: 5))
+                if let mirrors: String = try row.decode(atIndex: 6) {
+                    state.lastMirrors = try Columns.decode([MirrorResult].self, json: mirrors, "the mirror results of \(state.name)")
+                }
                 states[state.name] = state
             }
             return states

@@ -154,15 +154,16 @@ struct SQLiteRunTransaction: RunTransaction {
     }
 
     func recordAttempts(_ attempts: [SourceAttempt], at time: String) async throws {
+        let mirrors = try attempts.map { $0.mirrors.isEmpty ? nil : try Columns.json($0.mirrors) }
         try await write { db in
-            for attempt in attempts {
+            for (attempt, mirrors) in zip(attempts, mirrors) {
                 try db.execute(
                     sql: """
-                        INSERT INTO source_state (source, held, last_attempt, last_result, last_message) VALUES (?, 0, ?, ?, ?)
+                        INSERT INTO source_state (source, held, last_attempt, last_result, last_message, last_mirrors) VALUES (?, 0, ?, ?, ?, ?)
                         ON CONFLICT (source) DO UPDATE SET last_attempt = excluded.last_attempt,
-                            last_result = excluded.last_result, last_message = excluded.last_message
+                            last_result = excluded.last_result, last_message = excluded.last_message, last_mirrors = excluded.last_mirrors
                         """,
-                    arguments: [attempt.source, time, attempt.result.rawValue, attempt.message])
+                    arguments: [attempt.source, time, attempt.result.rawValue, attempt.message, mirrors])
             }
         }
     }

@@ -44,7 +44,16 @@ struct StatusCommand: AsyncParsableCommand {
                 if !source.enabled { head += " disabled" }
                 if source.held { head += " ON HOLD" }
                 lines.append(head)
-                if let url = source.url { lines.append("    url:        \(url)") }
+                if let mirrors = source.mirrors {
+                    for mirror in mirrors {
+                        let result = mirror.lastResult.map { status in
+                            [status.rawValue, mirror.version.map { "version \($0)" }, mirror.detail].compactMap { $0 }.joined(separator: ", ")
+                        } ?? "not tried yet"
+                        lines.append("    mirror:     \(mirror.url): \(result)")
+                    }
+                } else if let url = source.url {
+                    lines.append("    url:        \(url)")
+                }
                 if let version = source.installedVersion {
                     lines.append("    installed:  version \(version), digest \(source.digest.map { String($0.prefix(16)) } ?? "?")…, expires \(source.expires ?? "?")")
                 } else {

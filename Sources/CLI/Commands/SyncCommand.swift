@@ -17,6 +17,7 @@ struct SyncCommand: AsyncParsableCommand {
           zephir-models sync --source eole --dry-run
           zephir-models sync --json | jq .conflicts
           zephir-models sync --quiet --metrics-file /var/lib/prometheus/node-exporter/zephir-models.prom
+          zephir-models sync --source eole --from /media/usb/eole-42.tar.gz      (an air-gapped site)
         """
     )
 
@@ -24,6 +25,9 @@ struct SyncCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("source"), help: ArgumentHelp("Fetch only this source; the others keep their installed content (repeatable).", valueName: "name"))
     var sources: [String] = []
+
+    @Option(help: ArgumentHelp("Read the one --source given from this archive, folder or URL instead of its configured url, for this run only (offline media). Its signature policy still decides.", valueName: "path-or-url"))
+    var from: String?
 
     @Flag(help: "Print the plan and write nothing (the same as `plan`).")
     var dryRun = false
@@ -35,10 +39,11 @@ struct SyncCommand: AsyncParsableCommand {
 
     func validate() throws {
         if dryRun && metricsFile != nil { throw ValidationError("--metrics-file records a run; a --dry-run is none: drop one of them") }
+        if from != nil && sources.count != 1 { throw ValidationError("--from reads one source from elsewhere: name it with exactly one --source") }
     }
 
     func run() async throws {
-        try await SyncRunner.run(options: options, sources: sources, dryRun: dryRun, verbosity: verbosity, metricsFile: metricsFile)
+        try await SyncRunner.run(options: options, sources: sources, from: from, dryRun: dryRun, verbosity: verbosity, metricsFile: metricsFile)
     }
 }
 
@@ -68,12 +73,15 @@ struct PlanCommand: AsyncParsableCommand {
 
 /// Runs the engine and prints its report; the exit code is the report's.
 enum SyncRunner {
-    static func run(options: CommonOptions, sources: [String], dryRun: Bool, verbosity: Verbosity, metricsFile: String? = nil) async throws {
+    static func run(options: CommonOptions, sources: [String], from: String? = nil, dryRun: Bool, verbosity: Verbosity, metricsFile: String? = nil) async throws {
         ProcessMemory.returnLargeBuffers()
         var exitCode: Int32 = 0
         let started = ContinuousClock.now
         try await ExitStatus.guarded {
-            let (config, store) = try Bootstrap.open(options.config)
+            var (config, store) = try Bootstrap.open(options.config)
+            if let from, let source = sources.first {
+                config = try config.reading(source: source, from: from, base: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            }
             let engine = try SyncEngine(config: config, registry: Bootstrap.sources, store: store)
             let report: SyncReport
             do {

@@ -43,37 +43,93 @@ public enum BundleWriter {
         return Publication(index: index, openReferences: TreeValidator.openReferences(in: loaded.tree))
     }
 
-    /// Publishes files already validated as a tree, sorted by path.
-    public static func publish(files: [(path: String, bytes: [UInt8])], _ request: Request) throws -> BundleIndex {
+    /// A signed bundle in memory, its files in bundle order (SPEC §5.2): `root/N.json` by
+    /// version, `index.json`, then `tree/…` by path, as archives and registries carry them.
+    public struct Signed: Sendable {
+        public var index: BundleIndex
+        public var files: [(path: String, bytes: [UInt8])]
+    }
+
+    /// What is already where a bundle is published, as far as publishing must know it.
+    public struct Existing: Sendable {
+        /// Where, for messages.
+        public var location: String
+        /// Its `index.json`; `nil` when nothing is there yet.
+        public var index: Data?
+        /// Something is there that is not a bundle.
+        public var foreign: Bool
+        /// Its root documents, `root/1.json` first.
+        public var roots: [Data]
+
+        public init(location: String, index: Data? = nil, foreign: Bool = false, roots: [Data] = []) {
+            self.location = location
+            self.index = index
+            self.foreign = foreign
+            self.roots = roots
+        }
+
+        /// What is in the bundle folder `folder`.
+        public static func folder(_ folder: URL) throws(PublishError) -> Existing {
+            let fm = FileManager.default
+            var existing = Existing(location: folder.path)
+            guard fm.fileExists(atPath: folder.path) else { return existing }
+            existing.index = fm.contents(atPath: folder.appendingPathComponent("index.json").path)
+            if existing.index == nil {
+                let contents = (try? fm.contentsOfDirectory(atPath: folder.path)) ?? ["?"]
+                existing.foreign = !(contents.isEmpty || contents == ["root"])
+            }
+            return existing
+        }
+    }
+
+    /// Checks the request against what is at the destination (a greater version of the same
+    /// source, signed by index keys of the newest root) and signs the files.
+    /// - Parameter newestRoot: the newest root of the destination, its chain already verified.
+    public static func sign(files: [(path: String, bytes: [UInt8])], _ request: Request, existing: Existing, roots: [Data],
+                            newestRoot: TrustedRoot?) throws -> Signed {
         try check(request)
+        try checkExisting(request, existing)
+        try checkRoot(request, newestRoot, location: existing.location)
+        var entries: [BundleIndex.File] = []
+        entries.reserveCapacity(files.count)
+        for file in files {
+            entries.append(BundleIndex.File(path: file.path, sha256: Hex.encode(SHA256.hash(data: file.bytes)), size: file.bytes.count))
+        }
+        let index = BundleIndex(source: request.source, version: request.version, created: request.now, expires: request.expires, files: entries)
+        let envelope = try Envelope.sign(payload: index.encoded(), keys: request.keys)
+        var ordered = roots.enumerated().map { (path: "root/\($0.offset + 1).json", bytes: [UInt8]($0.element)) }
+        ordered.append((path: "index.json", bytes: [UInt8](envelope.encoded())))
+        ordered += files.map { (path: "tree/" + $0.path, bytes: $0.bytes) }
+        return Signed(index: index, files: ordered)
+    }
+
+    /// Publishes files already validated as a tree, sorted by path, into the bundle folder `request.output`.
+    public static func publish(files: [(path: String, bytes: [UInt8])], _ request: Request) throws -> BundleIndex {
         let fm = FileManager.default
         let output = request.output.standardizedFileURL
+        let newestRoot: TrustedRoot?
+        do { newestRoot = try RootWriter.newest(in: output) } catch { throw PublishError.invalidRoots(error.description) }
+        let signed = try sign(files: files, request, existing: try Existing.folder(output), roots: [], newestRoot: newestRoot)
         let parent = output.deletingLastPathComponent()
         try FileOutput.createDirectory(parent)
         let staging = parent.appendingPathComponent(".\(output.lastPathComponent).staging-\(getpid())")
         try? fm.removeItem(at: staging)
         defer { try? fm.removeItem(at: staging) }
 
-        var entries: [BundleIndex.File] = []
-        entries.reserveCapacity(files.count)
-        for file in files {
-            let target = staging.appendingPathComponent("tree").appendingPathComponent(file.path)
+        for file in signed.files {
+            let target = staging.appendingPathComponent(file.path)
             try FileOutput.createDirectory(target.deletingLastPathComponent())
             try FileOutput.writeExclusive(Data(file.bytes), to: target.path, mode: 0o644)
-            entries.append(BundleIndex.File(path: file.path, sha256: Hex.encode(SHA256.hash(data: file.bytes)), size: file.bytes.count))
         }
         // The roots stay with the bundle: copied into the new one before the swap.
         let roots = output.appendingPathComponent("root")
         if fm.fileExists(atPath: roots.path) {
             try fm.copyItem(at: roots, to: staging.appendingPathComponent("root"))
         }
-        let index = BundleIndex(source: request.source, version: request.version, created: request.now, expires: request.expires, files: entries)
-        let envelope = try Envelope.sign(payload: index.encoded(), keys: request.keys)
-        try FileOutput.writeExclusive(envelope.encoded(), to: staging.appendingPathComponent("index.json").path, mode: 0o644)
         FileOutput.syncDirectory(staging.path)
 
         // Check again just before the swap: another publisher may have written meanwhile.
-        try checkExisting(request)
+        try checkExisting(request, try Existing.folder(output))
         if fm.fileExists(atPath: output.path) {
             guard zm_exchange_paths(staging.path, output.path) == 0 else {
                 throw FileOutputError(path: output.path, errno: errno)
@@ -82,7 +138,7 @@ public enum BundleWriter {
             guard rename(staging.path, output.path) == 0 else { throw FileOutputError(path: output.path, errno: errno) }
         }
         FileOutput.syncDirectory(parent.path)
-        return index
+        return signed.index
     }
 
     private static func check(_ request: Request) throws(PublishError) {
@@ -90,18 +146,14 @@ public enum BundleWriter {
         guard !request.keys.isEmpty else { throw .noKey }
         guard request.version >= 1 else { throw .invalidVersion(request.version) }
         guard request.expires > request.now else { throw .expiresInPast(RFC3339.format(request.expires)) }
-        try checkExisting(request)
-        try checkRoot(request)
     }
 
-    /// In a folder with roots (SPEC §5.1), the signing keys must be index keys of the newest
-    /// root, at least its index threshold of them: clients would reject anything else.
-    private static func checkRoot(_ request: Request) throws(PublishError) {
-        let root: TrustedRoot?
-        do { root = try RootWriter.newest(in: request.output) } catch { throw .invalidRoots(error.description) }
+    /// Where the destination has roots (SPEC §5.1), the signing keys must be index keys of the
+    /// newest root, at least its index threshold of them: clients would reject anything else.
+    private static func checkRoot(_ request: Request, _ root: TrustedRoot?, location: String) throws(PublishError) {
         guard let root else { return }
         guard root.document.source == request.source else {
-            throw .otherSource(path: request.output.path, existing: root.document.source, requested: request.source)
+            throw .otherSource(path: location, existing: root.document.source, requested: request.source)
         }
         let named = Set(root.document.index.keyIDs)
         let signing = Set(request.keys.map(\.publicKey.keyID))
@@ -112,23 +164,16 @@ public enum BundleWriter {
         }
     }
 
-    /// Refuses a version not greater than the bundle already in the output folder, another
-    /// source's bundle, and a folder that is not a bundle at all.
-    private static func checkExisting(_ request: Request) throws(PublishError) {
-        let output = request.output
-        let fm = FileManager.default
-        guard fm.fileExists(atPath: output.path) else { return }
-        let indexPath = output.appendingPathComponent("index.json").path
-        guard let data = fm.contents(atPath: indexPath) else {
-            let contents = (try? fm.contentsOfDirectory(atPath: output.path)) ?? ["?"]
-            if contents.isEmpty || contents == ["root"] { return }
-            throw .notABundle(output.path)
-        }
+    /// Refuses a version not greater than the bundle already at the destination, another
+    /// source's bundle, and a destination that holds something else than a bundle.
+    private static func checkExisting(_ request: Request, _ existing: Existing) throws(PublishError) {
+        guard !existing.foreign else { throw .notABundle(existing.location) }
+        guard let data = existing.index else { return }
         guard let envelope = try? Envelope.parse(data), let payload = try? envelope.payloadBytes(),
-              let existing = try? BundleIndex.parse(payload) else { throw .notABundle(output.path) }
-        guard existing.source == request.source else { throw .otherSource(path: output.path, existing: existing.source, requested: request.source) }
-        guard request.version > existing.version else {
-            throw .versionNotGreater(path: output.path, existing: existing.version, requested: request.version)
+              let index = try? BundleIndex.parse(payload) else { throw .notABundle(existing.location) }
+        guard index.source == request.source else { throw .otherSource(path: existing.location, existing: index.source, requested: request.source) }
+        guard request.version > index.version else {
+            throw .versionNotGreater(path: existing.location, existing: index.version, requested: request.version)
         }
     }
 }

@@ -103,23 +103,28 @@ public enum RootWriter {
         guard versions == Array(1...versions.count) else {
             throw .versionGap(folder.path, found: versions)
         }
-        func read(_ version: Int) throws(RootWriteError) -> Data {
+        var chain: [Data] = []
+        for version in versions {
             let path = folder.appendingPathComponent("\(version).json").path
             guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
-            return data
+            chain.append(data)
         }
+        return try newest(chain: chain, location: folder.path)
+    }
+
+    /// The newest root of a chain given in version order (`root/1.json` first), as read from an
+    /// archive or a registry; `nil` when the chain is empty.
+    /// - Throws: ``RootWriteError/invalidChain(_:_:)``.
+    public static func newest(chain: [Data], location: String) throws(RootWriteError) -> TrustedRoot? {
+        guard let first = chain.first else { return nil }
         do {
-            var root = try TrustedRoot.pinned(try read(1), file: RootChain.path(1))
-            for version in versions.dropFirst() {
-                root = try RootChain.next(after: root, bytes: try read(version), file: RootChain.path(version))
+            var root = try TrustedRoot.pinned(first, file: RootChain.path(1))
+            for (offset, bytes) in chain.dropFirst().enumerated() {
+                root = try RootChain.next(after: root, bytes: bytes, file: RootChain.path(offset + 2))
             }
             return root
-        } catch let error as RootWriteError {
-            throw error
-        } catch let error as TrustError {
-            throw .invalidChain(folder.path, error)
         } catch {
-            throw .unreadable(folder.path)
+            throw .invalidChain(location, error)
         }
     }
 

@@ -159,20 +159,28 @@ public struct ConfigLoader: Sendable {
     }
 
     private func checkURL(_ url: String, source: String, line: Int, file: String, base: URL) throws(ConfigError) -> String {
-        if url.hasPrefix("file:") {
-            let path = FileTransport.path(of: url)
+        do {
+            return try Self.normalizeURL(url, base: base)
+        } catch {
+            throw ConfigError(file: file, line: line, "source '\(source)': \(error.message)")
+        }
+    }
+
+    /// A source's URL checked and made absolute: `file:` URLs and plain paths relative to
+    /// `base`, `https:`/`http:` with a host, `oci:`/`oci+http:` references (SPEC §5.2).
+    public static func normalizeURL(_ url: String, base: URL) throws(ConfigError) -> String {
+        if url.hasPrefix("file:") || (!url.contains("://") && !url.isEmpty && !url.hasPrefix("oci:")) {
+            let path = url.hasPrefix("file:") ? FileTransport.path(of: url) : url
             return "file:" + (path.hasPrefix("/") ? path : base.appendingPathComponent(path).standardizedFileURL.path)
         }
         if url.hasPrefix("https://") || url.hasPrefix("http://"), let parsed = URL(string: url), parsed.host?.isEmpty == false {
             return url
         }
         if url.hasPrefix("oci://") || url.hasPrefix("oci+http://") {
-            do { _ = try OCIReference(url) } catch {
-                throw ConfigError(file: file, line: line, "source '\(source)': \(error.description)")
-            }
+            do { _ = try OCIReference(url) } catch { throw ConfigError(file: "", line: nil, error.description) }
             return url
         }
-        throw ConfigError(file: file, line: line, "source '\(source)': url '\(url)' is not a valid https://, http://, file: or oci:// URL")
+        throw ConfigError(file: "", line: nil, "url '\(url)' is not a valid https://, http://, file: or oci:// URL, nor a path")
     }
 
     private func parseSignature(_ node: YAMLNode?, source: String, file: String, base: URL, line: Int) throws(ConfigError) -> SignaturePolicy {

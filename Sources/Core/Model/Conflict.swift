@@ -17,18 +17,22 @@ public struct Conflict: Sendable, Hashable, Codable {
         case overrideRedundant = "override-redundant"
         case serviceMissing = "service-missing"
         case nameCollision = "name-collision"
+        case mirrorUnavailable = "mirror-unavailable"
+        case mirrorStale = "mirror-stale"
 
         /// The severity SPEC §7 gives the kind (`shadowed` is `info` when the copies are identical).
         public var defaultSeverity: Severity {
             switch self {
             case .sourceRejected, .danglingReference, .inheritanceCycle, .parentRemoved, .overrideInvalidValue, .nameCollision: return .error
-            case .shadowed, .outOfScope, .sourceUnavailable, .unsignedAccepted, .overrideUnknownVariable, .serviceMissing: return .warning
-            case .parentUpdated, .overrideRedundant: return .info
+            case .shadowed, .outOfScope, .sourceUnavailable, .unsignedAccepted, .overrideUnknownVariable, .serviceMissing, .mirrorUnavailable: return .warning
+            case .parentUpdated, .overrideRedundant, .mirrorStale: return .info
             }
         }
 
         /// Whether the kind is about a source's fetch rather than the resolution.
-        public var isSourceLevel: Bool { self == .sourceRejected || self == .sourceUnavailable || self == .unsignedAccepted }
+        public var isSourceLevel: Bool {
+            self == .sourceRejected || self == .sourceUnavailable || self == .unsignedAccepted || self == .mirrorUnavailable || self == .mirrorStale
+        }
     }
 
     public enum Severity: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
@@ -117,10 +121,17 @@ extension Conflict {
         public var parent: String?
         /// `service-missing`: the service the child adds, which its release no longer has.
         public var service: String?
+        /// `mirror-unavailable`, `mirror-stale`, and `source-rejected` when one mirror of several
+        /// served what does not verify: the mirror's URL (SPEC §5.2).
+        public var mirror: String?
+        /// `mirror-stale`: the version the mirror serves; ``newest`` the one another mirror serves.
+        public var version: Int?
+        public var newest: Int?
 
         public init(winner: String? = nil, losers: [String]? = nil, scope: [String]? = nil, role: String? = nil, members: [String]? = nil,
                     missing: Reference? = nil, variable: String? = nil, value: String? = nil, expected: String? = nil,
-                    choices: [String]? = nil, reason: String? = nil, parent: String? = nil, service: String? = nil) {
+                    choices: [String]? = nil, reason: String? = nil, parent: String? = nil, service: String? = nil,
+                    mirror: String? = nil, version: Int? = nil, newest: Int? = nil) {
             self.winner = winner
             self.losers = losers
             self.scope = scope
@@ -134,6 +145,9 @@ extension Conflict {
             self.reason = reason
             self.parent = parent
             self.service = service
+            self.mirror = mirror
+            self.version = version
+            self.newest = newest
         }
 
         /// Whether no field is set (a conflict stored before the fields existed, or a kind without any).

@@ -20,6 +20,18 @@ public struct StatusReport: Sendable, Codable {
         public var lastMessage: String?
         /// For a source with a pinned root: the newest trusted root (the pinned one before the first sync).
         public var root: Root?
+        /// For a source with several mirrors (SPEC §5.2): each, in the configured order, with how
+        /// it fared in the last attempt (no result before the first).
+        public var mirrors: [Mirror]?
+    }
+
+    /// One mirror of a source and its last result.
+    public struct Mirror: Sendable, Codable {
+        public var url: String
+        public var lastResult: MirrorResult.Status?
+        public var version: Int?
+        public var reason: String?
+        public var detail: String?
     }
 
     /// A source's newest trusted root (SPEC §5.1).
@@ -65,7 +77,7 @@ public struct StatusReport: Sendable, Codable {
             return Source(name: source.name, kind: source.kind, url: source.url, priority: source.priority, enabled: source.enabled,
                           held: state?.held ?? false, installedVersion: layer?.version, digest: layer?.digest, expires: layer?.expires,
                           expiryWarning: warning, lastAttempt: state?.lastAttempt, lastResult: state?.lastResult, lastMessage: state?.lastMessage,
-                          root: rootStatus(source, stored: roots[source.name], now: now))
+                          root: rootStatus(source, stored: roots[source.name], now: now), mirrors: mirrorStatus(source, state: state))
         }
         let models = try await store.listModels(release: nil, origin: nil)
         let conflicts = try await store.conflicts(all: false)
@@ -73,6 +85,15 @@ public struct StatusReport: Sendable, Codable {
                             localModels: models.filter { $0.origin == .local }.count,
                             openConflicts: Dictionary(grouping: conflicts, by: { $0.conflict.severity.rawValue }).mapValues(\.count),
                             lastRun: try await store.runs(limit: 1).first)
+    }
+
+    /// Each configured mirror of a source with several, with its result in the last attempt.
+    static func mirrorStatus(_ source: SourceConfig, state: SourceState?) -> [Mirror]? {
+        guard source.urls.count > 1 else { return nil }
+        return source.urls.map { url in
+            let last = state?.lastMirrors.first { $0.mirror == url }
+            return Mirror(url: url, lastResult: last?.status, version: last?.version, reason: last?.reason, detail: last?.detail)
+        }
     }
 
     /// The stored root of a source with a pinned root, else the pinned one; `nil` without a root.

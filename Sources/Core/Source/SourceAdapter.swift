@@ -16,6 +16,16 @@ public protocol SourceAdapter: Sendable {
 
     /// The transport that reads this source's bundle for one run.
     func makeTransport() throws(FetchError) -> any BundleTransport
+
+    /// One transport per mirror of the source (SPEC §5.2), in the configured order; a mirror
+    /// whose transport cannot be made is one that failed. By default, ``makeTransport()`` alone.
+    func makeTransports() -> [SourceMirror]
+}
+
+extension SourceAdapter {
+    public func makeTransports() -> [SourceMirror] {
+        [SourceMirror(name: Self.kind, transport: Result { () throws(FetchError) in try makeTransport() })]
+    }
 }
 
 /// The adapters this program knows, keyed by kind, chosen in one place (like swift-log's bootstrap).
@@ -63,5 +73,11 @@ extension URLSourceAdapter {
     public func makeTransport() throws(FetchError) -> any BundleTransport {
         guard let url = config.url else { throw .unsupportedURL("(none)") }
         return try Transports.make(for: url, options: config.transportOptions)
+    }
+
+    public func makeTransports() -> [SourceMirror] {
+        config.urls.map { url in
+            SourceMirror(name: url, transport: Result { () throws(FetchError) in try Transports.make(for: url, options: config.transportOptions) })
+        }
     }
 }

@@ -29,6 +29,8 @@ public struct SourceState: Sendable, Hashable, Codable {
     /// `updated`, `unchanged`, `rejected`, `unavailable`, `held`.
     public var lastResult: String?
     public var lastMessage: String?
+    /// How each mirror fared in the last attempt (SPEC §5.2); empty for a source served from one place.
+    public var lastMirrors: [MirrorResult] = []
 
     public init(name: String, held: Bool = false, versionFloor: Int? = nil, lastAttempt: String? = nil, lastResult: String? = nil, lastMessage: String? = nil) {
         self.name = name
@@ -114,6 +116,8 @@ public struct SourceAttempt: Sendable, Hashable, Codable {
     /// Files downloaded, and their bytes (files found in the cache are not counted).
     public var filesFetched: Int
     public var bytesFetched: Int
+    /// How each mirror fared (SPEC §5.2); empty for a source served from one place.
+    public var mirrors: [MirrorResult] = []
 
     public init(source: String, result: Result, version: Int? = nil, message: String? = nil, filesFetched: Int = 0, bytesFetched: Int = 0) {
         self.source = source

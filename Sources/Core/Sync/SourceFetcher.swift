@@ -49,6 +49,8 @@ public struct SourceFetcher: Sendable {
     public struct FetchResult: Sendable {
         public var outcome: Outcome
         public var root: RootAdvance?
+        /// How each mirror fared, in the configured order; empty for a source served from one place.
+        public var mirrors: [MirrorResult] = []
     }
 
     public let cache: FetchCache
@@ -89,22 +91,60 @@ public struct SourceFetcher: Sendable {
 
     /// Runs the pipeline for one source, its root chain first when it pins a root (SPEC §5.1):
     /// from `storedRoot` (the newest root the store trusts) or the pinned one, whichever is newer.
+    ///
+    /// A source with several mirrors (SPEC §5.2) has the roots and index of every mirror checked
+    /// concurrently; the highest version that verifies wins, and its files come from the mirrors
+    /// that serve it (``FailoverTransport``). ``FetchResult/mirrors`` says how each mirror fared.
     /// - Parameter floor: for a source with a root, the stored floor alone; `nil` when it was
     ///   cleared, and then the installed version is no floor either.
     public func fetchWithRoots(_ config: SourceConfig, adapter: any SourceAdapter, installed: InstalledSource?, floor: Int?, storedRoot: TrustedRoot?,
                                now: Date, clockSkew: TimeInterval, outline previous: @Sendable () async throws -> LayerOutline?) async -> FetchResult {
-        let transport: any BundleTransport
-        do {
-            transport = try adapter.makeTransport()
-        } catch {
-            return FetchResult(outcome: .unavailable(error), root: nil)
-        }
         let scope = SourceScope(role: type(of: adapter).role, globs: config.scope)
-        var root: RootAdvance?
-        let outcome = await pipeline(config, scope: scope, transport: transport, installed: installed, floor: floor, storedRoot: storedRoot, root: &root,
-                                     now: now, clockSkew: clockSkew, previous: previous)
-        await transport.shutdown()
-        return FetchResult(outcome: outcome, root: root)
+        let mirrors = adapter.makeTransports()
+        let attempts = await withTaskGroup(of: (Int, (advance: RootAdvance?, head: Result<Head, any Error>)).self) { group in
+            for (index, mirror) in mirrors.enumerated() {
+                group.addTask {
+                    switch mirror.transport {
+                    case .failure(let error): return (index, (nil, .failure(error)))
+                    case .success(let transport):
+                        return (index, await head(config, transport: transport, installed: installed, floor: floor, storedRoot: storedRoot,
+                                                  now: now, clockSkew: clockSkew))
+                    }
+                }
+            }
+            var attempts = [(advance: RootAdvance?, head: Result<Head, any Error>)?](repeating: nil, count: mirrors.count)
+            for await (index, attempt) in group { attempts[index] = attempt }
+            return attempts.map { $0! }
+        }
+        let heads = attempts.map(\.head)
+        var selection = MirrorSelection(names: mirrors.map(\.name), heads: heads, installedDigest: installed?.digest)
+        let outcome: Outcome
+        if let winner = selection.winner, case .success(let head) = heads[winner] {
+            let serving = selection.serving.compactMap { index -> (name: String, transport: any BundleTransport)? in
+                guard case .success(let transport) = mirrors[index].transport else { return nil }
+                return (mirrors[index].name, transport)
+            }
+            let failover = serving.count > 1 ? FailoverTransport(serving) : nil
+            let transport = failover ?? serving[0].transport
+            outcome = await body(config, head: head, scope: scope, transport: transport, installed: installed, previous: previous)
+            if let failover { selection.record(failover.failed) }
+        } else {
+            let (index, error) = selection.failure
+            outcome = Self.outcome(error, location: mirrors[index].name)
+        }
+        for mirror in mirrors { if case .success(let transport) = mirror.transport { await transport.shutdown() } }
+        // Trust only moves forward: the newest root any mirror proved is kept, whatever became of the index.
+        let root = attempts.compactMap(\.advance).max { $0.root.version < $1.root.version }
+        return FetchResult(outcome: outcome, root: root, mirrors: mirrors.count > 1 ? selection.results : [])
+    }
+
+    /// What one mirror's roots and index came to: the verified index, and what it is compared with.
+    struct Head: Sendable {
+        var verified: BundleReader.VerifiedIndex
+        var envelope: Data
+        var advance: RootAdvance?
+        /// What the index is compared with for equivocation: `nil` when the floor was cleared.
+        var comparedTo: InstalledSource?
     }
 
     /// One file, fetched (or read from the cache), checked and decoded; when outlining,
@@ -116,32 +156,40 @@ public struct SourceFetcher: Sendable {
         var downloaded: Bool
     }
 
-    /// SPEC §5.1 and §6 steps 1–4 for one source: verify the roots → verify the index → fetch
-    /// the files → decode them → validate the tree → the snapshot.
-    private func pipeline(_ config: SourceConfig, scope: SourceScope, transport: any BundleTransport, installed: InstalledSource?, floor: Int?,
-                          storedRoot: TrustedRoot?, root: inout RootAdvance?, now: Date, clockSkew: TimeInterval,
-                          previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
+    /// SPEC §5.1 and §6 steps 1–2 for one mirror: verify the roots → verify the index. The
+    /// root reached is returned even when the index then fails.
+    private func head(_ config: SourceConfig, transport: any BundleTransport, installed: InstalledSource?, floor: Int?, storedRoot: TrustedRoot?,
+                      now: Date, clockSkew: TimeInterval) async -> (advance: RootAdvance?, head: Result<Head, any Error>) {
+        var policy = config.signature, floor = floor, comparedTo = installed
+        var newestRoot: TrustedRoot?, advance: RootAdvance?
         do {
-            var policy = config.signature, floor = floor, comparedTo = installed
-            var newestRoot: TrustedRoot?
             if let pinned = config.signature.root {
-                let (advance, newest) = try await verifyRoots(pinned: pinned, stored: storedRoot, transport: transport, now: now, clockSkew: clockSkew)
-                root = advance
+                let (reached, newest) = try await verifyRoots(pinned: pinned, stored: storedRoot, transport: transport, now: now, clockSkew: clockSkew)
+                advance = reached
                 newestRoot = newest
                 policy = try newest.indexPolicy()
                 // A cleared floor, or index keys changed now: the next valid index sets the floor again.
-                if floor == nil || advance?.indexKeysChanged == true {
+                if floor == nil || reached?.indexKeysChanged == true {
                     floor = nil
                     comparedTo = nil
                 }
             }
-            let verified: BundleReader.VerifiedIndex, envelope: Data
-            do {
-                (verified, envelope) = try await verifyIndex(config, policy: policy, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
-            } catch TrustError.unknownKey(let ids) where newestRoot != nil {
-                throw TrustError.indexKeyNotInRoot(keyIDs: ids, rootVersion: newestRoot!.version)
-            }
-            if try IndexPolicy.compare(verified, installedVersion: comparedTo?.version, installedDigest: comparedTo?.digest) {
+            let (verified, envelope) = try await verifyIndex(config, policy: policy, transport: transport, floor: floor, now: now, clockSkew: clockSkew)
+            return (advance, .success(Head(verified: verified, envelope: envelope, advance: advance, comparedTo: comparedTo)))
+        } catch TrustError.unknownKey(let ids) where newestRoot != nil {
+            return (advance, .failure(TrustError.indexKeyNotInRoot(keyIDs: ids, rootVersion: newestRoot!.version)))
+        } catch {
+            return (advance, .failure(error))
+        }
+    }
+
+    /// SPEC §6 steps 2–4 once an index won: equivocation → the files (fetched, checked,
+    /// decoded) → the tree validated → the snapshot.
+    private func body(_ config: SourceConfig, head: Head, scope: SourceScope, transport: any BundleTransport, installed: InstalledSource?,
+                      previous: @Sendable () async throws -> LayerOutline?) async -> Outcome {
+        let verified = head.verified
+        do {
+            if try IndexPolicy.compare(verified, installedVersion: head.comparedTo?.version, installedDigest: head.comparedTo?.digest) {
                 return .unchanged(verified)
             }
             guard verified.index.totalSize <= limits.maxTotalBytes else { throw TrustError.tooLarge(what: "the bundle", limit: limits.maxTotalBytes) }
@@ -160,17 +208,20 @@ public struct SourceFetcher: Sendable {
             let content = files.spill.map { spill in
                 LayerContent(source: config.name, outline: LayerOutline(digest: verified.digest, entries: files.outline), spilled: files.spilled, spill: spill)
             }
-            return .updated(Snapshot(verified: verified, envelope: envelope, files: files.files, tree: files.tree, filesFetched: files.fetched,
+            return .updated(Snapshot(verified: verified, envelope: head.envelope, files: files.files, tree: files.tree, filesFetched: files.fetched,
                                      bytesFetched: files.bytes, content: content, fallback: fallback))
-        } catch let error as TrustError {
-            return .rejected(error)
-        } catch let error as FetchError {
-            return .unavailable(error)
         } catch let error as ContentSpill.Failure {
             return .unavailable(.network(url: transport.location, reason: error.description))
         } catch {
-            return .unavailable(.network(url: transport.location, reason: "\(error)"))
+            return Self.outcome(error, location: transport.location)
         }
+    }
+
+    /// A failure as the source's outcome: content that does not verify is rejected, the rest unavailable.
+    static func outcome(_ error: any Error, location: String) -> Outcome {
+        if let error = error as? TrustError { return .rejected(error) }
+        if let error = error as? FetchError { return .unavailable(error) }
+        return .unavailable(.network(url: location, reason: "\(error)"))
     }
 
     /// SPEC §5.1: the chain from the stored root (or the pinned one, when newer or nothing is

@@ -231,6 +231,7 @@ public struct SyncEngine: Sendable {
                     let fetched = await fetcher.fetchWithRoots(source, adapter: adapter, installed: layer, floor: floor, storedRoot: storedRoot, now: now,
                                                                clockSkew: config.clockSkew, outline: { try await store.layerOutline(source: source.name) })
                     var result = Self.describe(fetched.outcome, source: source, installed: layer)
+                    Self.describe(mirrors: fetched.mirrors, source: source, into: &result)
                     if let advance = fetched.root {
                         let note = "root \(advance.root.version) trusted" + (advance.indexKeysChanged ? " (new index keys)" : "")
                         result.attempt.message = [result.attempt.message, note].compactMap { $0 }.joined(separator: "; ")
@@ -284,6 +285,38 @@ public struct SyncEngine: Sendable {
             return Fetched(config: source, attempt: SourceAttempt(source: source.name, result: .unavailable, message: detail), snapshot: nil,
                            conflicts: [Conflict(kind: .sourceUnavailable, subject: source.name, sources: [source.name], detail: detail,
                                                      fields: Conflict.Fields(reason: error.reason))], failed: true)
+        }
+    }
+
+    /// SPEC §5.2: a `mirror-unavailable` warning for each mirror that failed, a `mirror-stale`
+    /// info for each that served an older index, a `source-rejected` error naming each that served
+    /// what does not verify; when every mirror failed, the source's own conflict says how each did.
+    private static func describe(mirrors: [MirrorResult], source: SourceConfig, into fetched: inout Fetched) {
+        guard !mirrors.isEmpty else { return }
+        fetched.attempt.mirrors = mirrors
+        if fetched.failed {
+            let each = mirrors.map { "\($0.mirror): \($0.detail ?? $0.status.rawValue)" }.joined(separator: "; ")
+            for index in fetched.conflicts.indices where fetched.conflicts[index].kind == .sourceRejected || fetched.conflicts[index].kind == .sourceUnavailable {
+                fetched.conflicts[index].detail += " (every mirror failed: \(each))"
+            }
+            fetched.attempt.message = fetched.conflicts.first?.detail ?? fetched.attempt.message
+            return
+        }
+        for mirror in mirrors {
+            let fields = Conflict.Fields(reason: mirror.reason, mirror: mirror.mirror, version: mirror.version,
+                                         newest: mirror.status == .stale ? fetched.attempt.version : nil)
+            let detail = "mirror \(mirror.mirror) \(mirror.detail ?? "")"
+            switch mirror.status {
+            case .served: continue
+            case .stale:
+                fetched.conflicts.append(Conflict(kind: .mirrorStale, subject: source.name, sources: [source.name], detail: detail + "; it catches up when it is synchronized from the publisher", fields: fields))
+            case .unavailable:
+                fetched.conflicts.append(Conflict(kind: .mirrorUnavailable, subject: source.name, sources: [source.name],
+                                                  detail: "mirror \(mirror.mirror) failed (\(mirror.detail ?? mirror.reason ?? "unavailable")); another mirror served the source", fields: fields))
+            case .rejected:
+                fetched.conflicts.append(Conflict(kind: .sourceRejected, subject: source.name, sources: [source.name],
+                                                  detail: "mirror \(mirror.mirror) serves what does not verify (\(mirror.detail ?? mirror.reason ?? "rejected")); another mirror served the source: check that mirror", fields: fields))
+            }
         }
     }
 
