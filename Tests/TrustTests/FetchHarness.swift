@@ -43,6 +43,10 @@ final class RecordingTransport: BundleTransport, @unchecked Sendable {
         }
     }
 
+    func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {
+        try await inner.prepare(files: files, needed: needed)
+    }
+
     func shutdown() async { await inner.shutdown() }
 
     private func record(_ request: Request) { lock.withLock { log.append(request) } }
