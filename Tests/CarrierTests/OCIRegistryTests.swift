@@ -106,6 +106,27 @@ import ZephirTestSupport
         #expect((await registry.requests(since: mark)).map(\.method) == ["GET"], "only the manifest was read")
     }
 
+    @Test func inlineIndexBytesThatDoNotMatchTheirDescriptorAreIgnored() async throws {
+        let registry = try Registry()
+        let world = CarrierWorld()
+        let files = try world.publish(version: 1)
+        let reference = try OCIReference(registry.url())
+        _ = try await OCIPusher.push(files, to: reference, options: world.options())
+        var manifest = OCIManifest(bundle: files)
+        let index = try #require(manifest.layers.firstIndex { $0.title == "index.json" })
+        var forged = try #require(manifest.layers[index].inlineBytes)
+        forged[forged.count / 2] ^= 0x01
+        manifest.layers[index].data = Data(forged).base64EncodedString()
+        try await Self.put(manifest, reference, options: world.options())
+
+        let mark = await registry.mark()
+        let outcome = await world.fetch(registry.url())
+        #expect(outcome.snapshot?.filesFetched == 5, "\(outcome.summary)")
+        let index64 = OCIManifest.digest(of: files.first { $0.path == "index.json" }!.bytes)
+        #expect((await registry.requests(since: mark)).prefix(2).map(\.path) == ["/v2/zm/eole/manifests/latest", "/v2/zm/eole/blobs/" + index64],
+                "the index read from its blob")
+    }
+
     @Test func aMissingBlobMakesTheSourceUnavailable() async throws {
         let registry = try Registry()
         let world = CarrierWorld()

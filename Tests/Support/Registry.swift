@@ -173,8 +173,9 @@ public final class Registry: @unchecked Sendable {
         return status == "200" || status == "401"
     }
 
-    /// A bcrypt hash (the only kind the registry's htpasswd accepts): `htpasswd -B` from
-    /// apache2-utils when installed, else Python's `crypt` module (Debian 12's Python 3.11).
+    /// A bcrypt hash (the only kind the registry's htpasswd accepts) of the lowest cost (2⁴
+    /// rounds: the registry checks it on every request): `htpasswd -B` from apache2-utils when
+    /// installed, else Python's `crypt` module (Debian 12's Python 3.11).
     static func bcrypt(_ password: String, in folder: URL) throws -> String {
         let process = Process()
         let output = folder.appendingPathComponent("hash-\(UUID().uuidString)")
@@ -182,11 +183,11 @@ public final class Registry: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(at: output) }
         if FileManager.default.isExecutableFile(atPath: "/usr/bin/htpasswd") {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/htpasswd")
-            process.arguments = ["-nbB", "user", password]
+            process.arguments = ["-nbB", "-C", "4", "user", password]
         } else {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             process.arguments = ["python3", "-W", "ignore", "-c",
-                                 "import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))", password]
+                                 "import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))", password]
         }
         process.standardOutput = try FileHandle(forWritingTo: output)
         process.standardError = FileHandle.nullDevice

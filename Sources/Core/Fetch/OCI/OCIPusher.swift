@@ -24,6 +24,8 @@ public enum OCIPusher {
     public enum PushError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The files hold no `index.json`, or one that is not a signed index.
         case noIndex(String)
+        /// A file whose path is not a bundle file's (`index.json`, `root/N.json`, `tree/…`), or given twice.
+        case invalidFile(String)
         /// The tag names an artifact that is not a bundle.
         case notABundle(reference: String, problem: String)
         case otherSource(reference: String, existing: String, requested: String)
@@ -35,6 +37,8 @@ public enum OCIPusher {
         public var description: String {
             switch self {
             case .noIndex(let problem): return "the bundle to push has no valid index.json: \(problem)"
+            case .invalidFile(let path):
+                return "the bundle to push holds '\(path)', which is not index.json, root/N.json or a safe tree/ path, or is given twice; clients would refuse the artifact"
             case .notABundle(let reference, let problem):
                 return "\(reference) names an artifact that is not a zephir-models bundle (\(problem)); push to another tag, a bundle never replaces another artifact"
             case .otherSource(let reference, let existing, let requested):
@@ -57,6 +61,10 @@ public enum OCIPusher {
     /// the same index: pushing a bundle twice changes nothing).
     /// - Throws: ``PushError``, ``FetchError`` (network, credentials).
     public static func push(_ files: [(path: String, bytes: [UInt8])], to reference: OCIReference, options: TransportOptions) async throws -> PushReport {
+        var paths = Set<String>()
+        if let invalid = files.first(where: { !OCIManifest.isBundleTitle($0.path) || !paths.insert($0.path).inserted }) {
+            throw PushError.invalidFile(invalid.path)
+        }
         guard let indexBytes = files.first(where: { $0.path == "index.json" })?.bytes else { throw PushError.noIndex("no file is named index.json") }
         let index: BundleIndex
         do { index = try BundleIndex.parse(try Envelope.parse(Data(indexBytes)).payloadBytes()) } catch { throw PushError.noIndex(error.description) }

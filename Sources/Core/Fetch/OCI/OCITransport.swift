@@ -41,6 +41,7 @@ public final class OCITransport: BundleTransport, @unchecked Sendable {
         guard let layer = resolved.layers[relativePath] else { throw .notFound(url: "\(reference) (no layer titled \(relativePath))") }
         // Longer than allowed: one byte more than the limit says so, without a request.
         if layer.size > maxBytes { return Data(count: maxBytes + 1) }
+        // Inline bytes that do not match their descriptor are ignored: the blob is what it names.
         if let inline = layer.inlineBytes { return Data(inline) }
         return try await client.blob(layer.digest, maxBytes: maxBytes)
     }

@@ -41,8 +41,10 @@ public final class RegistryClient: @unchecked Sendable {
     private let client: HTTPClient
     private let lock = NSLock()
     private var requests = 0
-    /// Bearer tokens by the scope they were asked for.
+    /// Bearer tokens by the scope they were asked for, and those being asked for (requests
+    /// challenged at once wait for the same token).
     private var tokens: [String: String] = [:]
+    private var pendingTokens: [String: Task<Result<String, FetchError>, Never>] = [:]
     /// The registry asked for basic credentials once: they go with every later request.
     private var basicChallenged = false
 
@@ -122,11 +124,12 @@ public final class RegistryClient: @unchecked Sendable {
             let response = try await exchange(method, url, headers: headers, authorization: authorization, body: body, maxBytes: maxBytes)
             switch response.status {
             case 401:
-                guard !challenged, let header = response.headers.first(name: "www-authenticate"), let challenge = RegistryChallenge(header) else {
-                    throw .unauthorized(url: url, detail: refusal(sent: authorization))
+                guard !challenged else { throw .unauthorized(url: url, detail: refusal(sent: authorization)) }
+                guard let header = response.headers.first(name: "www-authenticate"), let challenge = RegistryChallenge(header) else {
+                    throw .unauthorized(url: url, detail: "the registry \(reference.registry) answered HTTP 401 without a WWW-Authenticate challenge saying how to authenticate")
                 }
                 challenged = true
-                let answer = try await self.answer(challenge, scope: scope, url: url)
+                let answer = try await self.answer(challenge, scope: scope, url: url, sent: authorization)
                 // The same credentials again would be refused again.
                 guard answer != authorization else { throw .unauthorized(url: url, detail: refusal(sent: authorization)) }
                 authorization = answer
@@ -146,20 +149,50 @@ public final class RegistryClient: @unchecked Sendable {
         }
     }
 
-    /// The `Authorization` that answers `challenge`.
-    private func answer(_ challenge: RegistryChallenge, scope: String, url: String) async throws(FetchError) -> String {
+    /// The `Authorization` that answers `challenge`; `sent` is what the refused request carried.
+    private func answer(_ challenge: RegistryChallenge, scope: String, url: String, sent: String?) async throws(FetchError) -> String {
         switch challenge.scheme {
         case "basic":
             guard let basic = credentials?.basicAuthorization else { throw .unauthorized(url: url, detail: missingCredentials(for: "basic")) }
             lock.withLock { basicChallenged = true }
             return basic
         case "bearer":
-            let token = try await self.token(for: challenge, scope: scope, url: url)
-            lock.withLock { tokens[scope] = token }
-            return "Bearer " + token
+            return "Bearer " + (try await bearer(for: challenge, scope: scope, url: url, sent: sent))
         default:
             throw .unauthorized(url: url, detail: "the registry \(reference.registry) asks for '\(challenge.scheme)' authentication; only basic and bearer tokens are supported")
         }
+    }
+
+    /// The token for `scope`: one another request got meanwhile (unless it is the one just
+    /// refused), the one being asked for, or a new one.
+    private func bearer(for challenge: RegistryChallenge, scope: String, url: String, sent: String?) async throws(FetchError) -> String {
+        let task: Task<Result<String, FetchError>, Never> = lock.withLock {
+            if let pending = pendingTokens[scope] { return pending }
+            if let token = tokens[scope], "Bearer " + token != sent { return Task { .success(token) } }
+            let task = Task { [self] () async -> Result<String, FetchError> in
+                do throws(FetchError) { return .success(try await self.token(for: challenge, scope: scope, url: url)) } catch { return .failure(error) }
+            }
+            pendingTokens[scope] = task
+            return task
+        }
+        let result = await task.value
+        lock.withLock {
+            if case .success(let token) = result { tokens[scope] = token }
+            pendingTokens[scope] = nil
+        }
+        return try result.get()
+    }
+
+    /// The scopes to ask a token for: the access this client needs (a push asks for
+    /// `pull,push` once, not `pull` first), and the challenge's own when it asks for more.
+    static func scopes(needed: String, challenged: String?) -> [String] {
+        guard let challenged, challenged != needed else { return [needed] }
+        let mine = needed.split(separator: ":"), theirs = challenged.split(separator: ":")
+        if mine.count == 3, theirs.count == 3, mine[0] == theirs[0], mine[1] == theirs[1],
+           Set(theirs[2].split(separator: ",")).isSubset(of: Set(mine[2].split(separator: ","))) {
+            return [needed]
+        }
+        return [needed, challenged]
     }
 
     /// A token from the challenge's realm: `GET realm?service=…&scope=…` (with basic
@@ -169,19 +202,19 @@ public final class RegistryClient: @unchecked Sendable {
               let scheme = components.scheme?.lowercased(), scheme == "https" || (scheme == "http" && reference.plainHTTP) else {
             throw .unauthorized(url: url, detail: "the registry \(reference.registry) names the token endpoint '\(challenge.realm ?? "")', which is not an https URL")
         }
-        let asked = challenge.scope ?? scope
+        let scopes = Self.scopes(needed: scope, challenged: challenge.scope)
         let response: Response
         if case .identityToken(let refresh) = credentials?.secret {
             var form = URLComponents()
             form.queryItems = [URLQueryItem(name: "grant_type", value: "refresh_token"), URLQueryItem(name: "refresh_token", value: refresh),
-                               URLQueryItem(name: "client_id", value: "zephir-models"), URLQueryItem(name: "scope", value: asked)]
+                               URLQueryItem(name: "client_id", value: "zephir-models"), URLQueryItem(name: "scope", value: scopes.joined(separator: " "))]
                 + (challenge.service.map { [URLQueryItem(name: "service", value: $0)] } ?? [])
             let body = (form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
             response = try await exchange(.POST, realm, headers: [("Content-Type", "application/x-www-form-urlencoded")], authorization: nil,
                                           body: Array(body.utf8), maxBytes: Self.maxSmallBytes)
         } else {
             components.queryItems = (components.queryItems ?? []) + (challenge.service.map { [URLQueryItem(name: "service", value: $0)] } ?? [])
-                + [URLQueryItem(name: "scope", value: asked)]
+                + scopes.map { URLQueryItem(name: "scope", value: $0) }
             let target = components.string ?? realm
             response = try await exchange(.GET, target, headers: [], authorization: credentials?.basicAuthorization, body: nil, maxBytes: Self.maxSmallBytes)
         }
@@ -213,7 +246,6 @@ public final class RegistryClient: @unchecked Sendable {
 
     /// Why the registry still refuses after its challenge was answered.
     private func refusal(sent authorization: String?) -> String {
-        guard authorization != nil else { return missingCredentials(for: "an unknown scheme") }
         if let credentials {
             return "the registry \(reference.registry) refused the credentials of the auth_file \(credentials.file) (HTTP 401); check them"
         }
