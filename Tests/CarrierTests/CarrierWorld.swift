@@ -95,6 +95,15 @@ final class CarrierWorld: @unchecked Sendable {
         return await fetcher.fetch(config, adapter: CarrierAdapter(config: config), installed: installed, floor: installed?.version,
                                    now: Date(), clockSkew: 300)
     }
+
+    /// The same for a source that pins `pinned` (SPEC §5.1), the store trusting `stored`.
+    func fetch(_ url: String, pinned: TrustedRoot, stored: TrustedRoot?, installed: InstalledSource? = nil) async -> SourceFetcher.FetchResult {
+        let config = SourceConfig(name: "eole", kind: CarrierAdapter.kind, url: url, priority: 100,
+                                  signature: SignaturePolicy(mode: .required, root: pinned), timeout: .seconds(30))
+        let fetcher = SourceFetcher(cache: FetchCache(root: cache.path))
+        return await fetcher.fetchWithRoots(config, adapter: CarrierAdapter(config: config), installed: installed, floor: installed?.version,
+                                            storedRoot: stored, now: Date(), clockSkew: 300, outline: { nil })
+    }
 }
 
 /// The adapter of these tests: a source read from its URL by ``Transports/make(for:options:)``.

@@ -71,6 +71,34 @@ import ZephirTestSupport
         #expect(Self.describe(await registry.requests(since: mark), names: names) == ["GET /v2/zm/eole/manifests/latest 200"])
     }
 
+    @Test func rootsAreLayersAndTheNextAbsentRootCostsNoRequest() async throws {
+        let registry = try Registry()
+        let world = CarrierWorld()
+        let rootKey = try PrivateKey(seed: Data(repeating: 9, count: 32))
+        func root(_ version: Int) throws -> [UInt8] {
+            let document = RootDocument(source: "eole", version: version, expires: world.now.addingTimeInterval(365 * 86400),
+                                        root: .init(keys: [rootKey.publicKey], threshold: 1), index: .init(keys: [PublisherKey.key.publicKey], threshold: 1))
+            return [UInt8](try Envelope.sign(payload: document.encoded(), payloadType: Envelope.rootPayloadType, keys: [rootKey]).encoded())
+        }
+        let roots: [(path: String, bytes: [UInt8])] = [("root/1.json", try root(1)), ("root/2.json", try root(2))]
+        let files = roots + (try world.publish(version: 1))
+        _ = try await OCIPusher.push(files, to: try OCIReference(registry.url()), options: world.options())
+        let pinned = try TrustedRoot.pinned(Data(roots[0].bytes), file: "eole.root.json")
+
+        var mark = await registry.mark()
+        let first = await world.fetch(registry.url(), pinned: pinned, stored: nil)
+        #expect(first.outcome.snapshot != nil && first.root?.root.version == 2, "\(first.outcome.summary)")
+        let names = Self.names(files)
+        let requests = Self.describe(await registry.requests(since: mark), names: names)
+        #expect(requests.prefix(2) == ["GET /v2/zm/eole/manifests/latest 200", "GET /v2/zm/eole/blobs/root/2.json 200"] && requests.count == 7,
+                "the manifest, root 2, five files; no request for root 3: \(requests)")
+
+        mark = await registry.mark()
+        let again = await world.fetch(registry.url(), pinned: pinned, stored: first.root?.root, installed: first.outcome.installed)
+        #expect(again.outcome.isUnchanged && again.root == nil, "\(again.outcome.summary)")
+        #expect((await registry.requests(since: mark)).count == 1)
+    }
+
     @Test func aTamperedBlobIsRejectedForItsDigest() async throws {
         let registry = try Registry()
         let world = CarrierWorld()
