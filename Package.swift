@@ -38,6 +38,7 @@ let package = Package(
                 "CLibYAML", "CSupport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -103,6 +104,8 @@ let package = Package(
                                                    .product(name: "PostgresNIO", package: "postgres-nio")],
                     path: "Tests/StoreTests"),
         .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport", "SQLiteStore", "EOLESource"], path: "Tests/TrustTests"),
+        // The carriers of SPEC §5.2 against real servers (Debian's docker-registry for OCI).
+        .testTarget(name: "CarrierTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/CarrierTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/EndToEndTests"),
         .testTarget(name: "OperationsTests", dependencies: ["ZephirOperations", "ZephirCore", .product(name: "NIOHTTP1", package: "swift-nio")],
                     path: "Tests/OperationsTests"),

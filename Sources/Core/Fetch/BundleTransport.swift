@@ -57,6 +57,10 @@ public enum Transports {
         if url.hasPrefix("https://") || url.hasPrefix("http://") {
             return try HTTPTransport(base: url, options: options)
         }
+        if url.hasPrefix("oci://") || url.hasPrefix("oci+http://") {
+            guard let reference = try? OCIReference(url) else { throw .unsupportedURL(url) }
+            return try OCITransport(reference: reference, options: options)
+        }
         if !url.contains(":") {
             return FileTransport(root: URL(fileURLWithPath: url))
         }

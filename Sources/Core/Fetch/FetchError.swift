@@ -7,6 +7,12 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyRedirects(url: String, limit: Int)
     case redirectNotAllowed(from: String, to: String)
     case unsupportedURL(String)
+    /// A registry refused access (HTTP 401/403); `detail` says which credentials were tried and what to do.
+    case unauthorized(url: String, detail: String)
+    /// An OCI registry serves something that is not a zephir-models bundle artifact (SPEC §5.2).
+    case badArtifact(url: String, problem: String)
+    /// The source's `auth_file` cannot be read or is not a docker `config.json`.
+    case badAuthFile(path: String, problem: String)
 
     /// A stable, machine-readable name of the failure (used in conflicts' `reason`).
     public var reason: String {
@@ -18,6 +24,9 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyRedirects: return "too-many-redirects"
         case .redirectNotAllowed: return "redirect-not-allowed"
         case .unsupportedURL: return "unsupported-url"
+        case .unauthorized: return "unauthorized"
+        case .badArtifact: return "bad-artifact"
+        case .badAuthFile: return "bad-auth-file"
         }
     }
 
@@ -31,7 +40,11 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
             return "\(url): no complete answer within \(shown) s"
         case .tooManyRedirects(let url, let limit): return "\(url): more than \(limit) redirects"
         case .redirectNotAllowed(let from, let to): return "\(from): redirect to \(to) refused (redirects must keep the scheme)"
-        case .unsupportedURL(let url): return "\(url): only file:, http: and https: URLs are supported"
+        case .unsupportedURL(let url): return "\(url): only file:, http:, https:, oci: and oci+http: URLs are supported"
+        case .unauthorized(let url, let detail): return "\(url): access refused: \(detail)"
+        case .badArtifact(let url, let problem):
+            return "\(url): not a zephir-models bundle artifact: \(problem); the publisher must push it with `zephir-models publish --out oci://…`"
+        case .badAuthFile(let path, let problem): return "auth_file \(path): \(problem)"
         }
     }
 }

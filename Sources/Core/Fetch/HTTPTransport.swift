@@ -14,20 +14,28 @@ public final class HTTPTransport: BundleTransport {
     public init(base: String, options: TransportOptions) throws(FetchError) {
         self.base = base.hasSuffix("/") ? base : base + "/"
         self.options = options
+        client = try Self.makeClient(for: base, options: options)
+    }
+
+    /// The HTTP client of a network transport: certificates verified against the system's store
+    /// or the options' `ca_file`, the options' connect and read timeouts, redirects left to the
+    /// caller (which keeps their scheme), no decompression (sizes are those of the bytes sent).
+    /// - Throws: ``FetchError/network(url:reason:)`` when the `ca_file` cannot be read.
+    static func makeClient(for location: String, options: TransportOptions) throws(FetchError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
-                throw .network(url: base, reason: "the ca_file \(caFile) cannot be read")
+                throw .network(url: location, reason: "the ca_file \(caFile) cannot be read")
             }
             tls.trustRoots = .file(caFile)
         }
         let configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: Self.timeAmount(options.connectTimeout), read: Self.timeAmount(min(options.readTimeout, options.requestTimeout))),
+            timeout: .init(connect: timeAmount(options.connectTimeout), read: timeAmount(min(options.readTimeout, options.requestTimeout))),
             decompression: .disabled
         )
-        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     public var location: String { base }
@@ -40,16 +48,25 @@ public final class HTTPTransport: BundleTransport {
 
     public func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data {
         let url = base + relativePath.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }.joined(separator: "/")
+        return try await Self.withDeadline(url: url, options: options) { [self] () async throws(FetchError) -> Data in
+            try await self.follow(url, maxBytes: maxBytes)
+        }
+    }
+
+    /// Runs `body` (one request and its answer, redirects included) within the options' request
+    /// timeout: a server that answers slowly, or drips its body, is cut off at the deadline.
+    static func withDeadline<T: Sendable>(url: String, options: TransportOptions,
+                                          _ body: @escaping @Sendable () async throws(FetchError) -> T) async throws(FetchError) -> T {
         let seconds = Self.seconds(options.requestTimeout)
-        let result: Result<Data, FetchError> = await withTaskGroup(of: Result<Data, FetchError>?.self) { group in
-            group.addTask { [self] in
-                do throws(FetchError) { return .success(try await self.follow(url, maxBytes: maxBytes)) } catch { return .failure(error) }
+        let result: Result<T, FetchError> = await withTaskGroup(of: Result<T, FetchError>?.self) { group in
+            group.addTask {
+                do throws(FetchError) { return .success(try await body()) } catch { return .failure(error) }
             }
             group.addTask {
-                try? await Task.sleep(for: self.options.requestTimeout)
+                try? await Task.sleep(for: options.requestTimeout)
                 return Task.isCancelled ? nil : .failure(.timeout(url: url, seconds: seconds))
             }
-            var first: Result<Data, FetchError>?
+            var first: Result<T, FetchError>?
             while first == nil, let next = await group.next() { first = next }
             group.cancelAll()
             return first ?? .failure(.timeout(url: url, seconds: seconds))
@@ -64,11 +81,11 @@ public final class HTTPTransport: BundleTransport {
             do {
                 response = try await client.execute(HTTPClientRequest(url: url), timeout: Self.timeAmount(options.requestTimeout))
             } catch {
-                throw timeout(error, url: url) ?? .network(url: url, reason: Self.describe(error))
+                throw Self.failure(error, url: url, options: options)
             }
             switch response.status.code {
             case 200:
-                return try await read(response, url: url, maxBytes: maxBytes)
+                return try await Self.readBody(response, url: url, maxBytes: maxBytes, options: options)
             case 301, 302, 303, 307, 308:
                 guard let location = response.headers.first(name: "location"),
                       let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {
@@ -87,7 +104,9 @@ public final class HTTPTransport: BundleTransport {
         throw .tooManyRedirects(url: start, limit: options.maxRedirects)
     }
 
-    private func read(_ response: HTTPClientResponse, url: String, maxBytes: Int) async throws(FetchError) -> Data {
+    /// The body of `response`, at most `maxBytes + 1` bytes of it (one more than allowed says
+    /// that the body is too long, without reading on).
+    static func readBody(_ response: HTTPClientResponse, url: String, maxBytes: Int, options: TransportOptions) async throws(FetchError) -> Data {
         if let length = response.headers.first(name: "content-length").flatMap(Int.init), length > maxBytes {
             // Longer than allowed: one byte more than the limit tells the caller so, without reading on.
             return Data(count: maxBytes + 1)
@@ -103,13 +122,18 @@ public final class HTTPTransport: BundleTransport {
                 data.append(contentsOf: chunk.readableBytesView)
             }
         } catch {
-            throw timeout(error, url: url) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
+            throw timeout(error, url: url, options: options) ?? .network(url: url, reason: "the connection broke while reading: \(describe(error))")
         }
         return data
     }
 
+    /// A request that failed before an answer came: a timeout, or a network failure.
+    static func failure(_ error: Error, url: String, options: TransportOptions) -> FetchError {
+        timeout(error, url: url, options: options) ?? .network(url: url, reason: describe(error))
+    }
+
     /// The client's own timeouts, reported like the request deadline (whichever fires first).
-    private func timeout(_ error: Error, url: String) -> FetchError? {
+    private static func timeout(_ error: Error, url: String, options: TransportOptions) -> FetchError? {
         guard let error = error as? HTTPClientError else { return nil }
         switch error {
         case .deadlineExceeded: return .timeout(url: url, seconds: Self.seconds(options.requestTimeout))
@@ -124,7 +148,7 @@ public final class HTTPTransport: BundleTransport {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    private static func describe(_ error: Error) -> String {
+    static func describe(_ error: Error) -> String {
         if let e = error as? HTTPClientError { return "\(e)" }
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
         return String(describing: error)
