@@ -89,11 +89,11 @@ import ZephirTestSupport
         defer { carrier.stop() }
         let urls = try await Self.carry(Self.v1, on: carrier)
         #expect(Self.observed(try await Self.fetch(urls, scratch: scratch).result.outcome) == "updated 1")
-        carrier.resetRequests()
+        await carrier.resetRequests()
         let (result, recorded) = try await Self.fetch(urls, scratch: scratch, installed: Self.v1.installed)
         #expect(Self.observed(result.outcome) == "unchanged 1")
         #expect(recorded.map(\.paths) == urls.map { _ in ["index.json"] }, "what the pipeline asked each mirror for")
-        if let seen = carrier.requests() {
+        if let seen = await carrier.requests() {
             #expect(seen == urls.map { _ in 1 }, "\(kind): requests each mirror's server saw for a no-change sync")
         }
     }
@@ -219,14 +219,14 @@ protocol Carrier: AnyObject, Sendable {
     /// carried before; returns the source's URLs (several for mirrors).
     func carry(_ folder: URL) async throws -> [String]
     /// How many requests each mirror's server saw since ``resetRequests()``; `nil` without a server.
-    func requests() -> [Int]?
-    func resetRequests()
+    func requests() async -> [Int]?
+    func resetRequests() async
     func stop()
 }
 
 /// The carriers of SPEC §5.2.
 enum CarrierKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case directory, http, mirrors
+    case directory, http, mirrors, oci
 
     var testDescription: String { rawValue }
     var isNetwork: Bool { self != .directory }
@@ -236,6 +236,7 @@ enum CarrierKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .directory: return DirectoryCarrier()
         case .http: return try HTTPCarrier(mirrors: 1)
         case .mirrors: return try HTTPCarrier(mirrors: 2)
+        case .oci: return try OCICarrier()
         }
     }
 
@@ -245,6 +246,7 @@ enum CarrierKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
         case .directory: return []
         case .http: return ["http://\(silent.address)/eole/"]
         case .mirrors: return ["http://\(silent.address)/a/eole/", "http://\(silent.address)/b/eole/"]
+        case .oci: return ["oci+http://\(silent.address)/zm/eole:latest"]
         }
     }
 }
@@ -264,8 +266,8 @@ final class DirectoryCarrier: Carrier, @unchecked Sendable {
         try replace(target, with: folder)
         return ["file:" + target.path]
     }
-    func requests() -> [Int]? { nil }
-    func resetRequests() {}
+    func requests() async -> [Int]? { nil }
+    func resetRequests() async {}
     func stop() {}
 }
 
@@ -288,7 +290,46 @@ final class HTTPCarrier: Carrier, @unchecked Sendable {
         return servers.map { $0.base + "/eole/" }
     }
 
-    func requests() -> [Int]? { zip(servers, seen).map { $0.requests().count - $1 } }
-    func resetRequests() { seen = servers.map { $0.requests().count } }
+    func requests() async -> [Int]? { zip(servers, seen).map { $0.requests().count - $1 } }
+    func resetRequests() async { seen = servers.map { $0.requests().count } }
     func stop() { servers.forEach { $0.stop() } }
+}
+
+/// The bundle folder's files in the order archives and registries carry them: `root/N.json`
+/// by version, `index.json`, then `tree/…` by path.
+func bundleFiles(_ folder: URL) throws -> [(path: String, bytes: [UInt8])] {
+    var files: [(path: String, bytes: [UInt8])] = []
+    var version = 1
+    while let root = FileManager.default.contents(atPath: folder.appendingPathComponent("root/\(version).json").path) {
+        files.append((path: "root/\(version).json", bytes: [UInt8](root)))
+        version += 1
+    }
+    files.append((path: "index.json", bytes: [UInt8](try Data(contentsOf: folder.appendingPathComponent("index.json")))))
+    let tree = folder.appendingPathComponent("tree")
+    let paths = (FileManager.default.enumerator(atPath: tree.path)?.allObjects as? [String] ?? []).sorted()
+    for path in paths {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: tree.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+        files.append((path: "tree/" + path, bytes: [UInt8](try Data(contentsOf: tree.appendingPathComponent(path)))))
+    }
+    return files
+}
+
+/// Debian's registry (the CNCF distribution registry) on 127.0.0.1, the bundle pushed as an OCI artifact.
+final class OCICarrier: Carrier, @unchecked Sendable {
+    let workspace = Scratch("zm-carrier-oci")
+    let registry: Registry
+    private var mark = 0
+
+    init() throws { registry = try Registry() }
+
+    func carry(_ folder: URL) async throws -> [String] {
+        let url = registry.url()
+        _ = try await OCIPusher.push(try bundleFiles(folder), to: try OCIReference(url), options: TransportOptions())
+        return [url]
+    }
+
+    func requests() async -> [Int]? { [await registry.requests(since: mark).count] }
+    func resetRequests() async { mark = await registry.mark() }
+    func stop() { registry.stop() }
 }

@@ -54,7 +54,8 @@ public final class OCITransport: BundleTransport, @unchecked Sendable {
     public func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {
         let resolved = try await resolve()
         for file in files {
-            guard let layer = resolved.layers["tree/" + file.path] else { throw TrustError.missingFile(path: file.path) }
+            // A file the manifest lacks is not found when fetched, as from any other carrier.
+            guard let layer = resolved.layers["tree/" + file.path] else { continue }
             guard layer.size == file.size else {
                 throw TrustError.sizeMismatch(path: file.path, declared: file.size, actual: "\(layer.size) according to the manifest of \(reference)")
             }
