@@ -7,6 +7,9 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case tooManyRedirects(url: String, limit: Int)
     case redirectNotAllowed(from: String, to: String)
     case unsupportedURL(String)
+    /// An archive (SPEC §5.2) that cannot be read as a bundle: not a tar stream, cut short, or
+    /// not laid out as `root/…`, then `index.json`, then `tree/…`. `reason` says what and what to do.
+    case malformedArchive(url: String, reason: String)
 
     /// A stable, machine-readable name of the failure (used in conflicts' `reason`).
     public var reason: String {
@@ -18,6 +21,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyRedirects: return "too-many-redirects"
         case .redirectNotAllowed: return "redirect-not-allowed"
         case .unsupportedURL: return "unsupported-url"
+        case .malformedArchive: return "malformed-archive"
         }
     }
 
@@ -32,6 +36,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .tooManyRedirects(let url, let limit): return "\(url): more than \(limit) redirects"
         case .redirectNotAllowed(let from, let to): return "\(from): redirect to \(to) refused (redirects must keep the scheme)"
         case .unsupportedURL(let url): return "\(url): only file:, http: and https: URLs are supported"
+        case .malformedArchive(let url, let reason): return "\(url): not a readable bundle archive: \(reason)"
         }
     }
 }

@@ -40,16 +40,42 @@ public final class HTTPTransport: BundleTransport {
 
     public func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data {
         let url = base + relativePath.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }.joined(separator: "/")
+        return try await withinRequestTimeout(url) { () async throws(FetchError) -> Data in
+            let (response, final) = try await self.open(url)
+            return try await self.read(response, url: final, maxBytes: maxBytes)
+        }
+    }
+
+    /// Streams the body of `url` (an absolute URL; redirects followed as for ``fetch(_:maxBytes:)``)
+    /// to `consume`, one chunk at a time, until the body ends or `consume` returns `false`, all
+    /// within the request timeout. Stopping early drops the response, which closes its connection.
+    func stream(_ url: String, to consume: @escaping @Sendable (ByteBuffer) async -> Bool) async throws(FetchError) {
+        try await withinRequestTimeout(url) { () async throws(FetchError) in
+            let (response, final) = try await self.open(url)
+            do {
+                for try await chunk in response.body {
+                    guard await consume(chunk) else { return }
+                }
+            } catch {
+                throw self.timeout(error, url: final) ?? .network(url: final, reason: "the connection broke while reading: \(Self.describe(error))")
+            }
+        }
+    }
+
+    /// `body`, or a ``FetchError/timeout(url:seconds:)`` once the request timeout has passed
+    /// (the client's own deadline does not bound every wait).
+    private func withinRequestTimeout<T: Sendable>(_ url: String, _ body: @escaping @Sendable () async throws(FetchError) -> T) async throws(FetchError) -> T {
         let seconds = Self.seconds(options.requestTimeout)
-        let result: Result<Data, FetchError> = await withTaskGroup(of: Result<Data, FetchError>?.self) { group in
-            group.addTask { [self] in
-                do throws(FetchError) { return .success(try await self.follow(url, maxBytes: maxBytes)) } catch { return .failure(error) }
+        let timeout = options.requestTimeout
+        let result: Result<T, FetchError> = await withTaskGroup(of: Result<T, FetchError>?.self) { group in
+            group.addTask {
+                do throws(FetchError) { return .success(try await body()) } catch { return .failure(error) }
             }
             group.addTask {
-                try? await Task.sleep(for: self.options.requestTimeout)
+                try? await Task.sleep(for: timeout)
                 return Task.isCancelled ? nil : .failure(.timeout(url: url, seconds: seconds))
             }
-            var first: Result<Data, FetchError>?
+            var first: Result<T, FetchError>?
             while first == nil, let next = await group.next() { first = next }
             group.cancelAll()
             return first ?? .failure(.timeout(url: url, seconds: seconds))
@@ -57,7 +83,9 @@ public final class HTTPTransport: BundleTransport {
         return try result.get()
     }
 
-    private func follow(_ start: String, maxBytes: Int) async throws(FetchError) -> Data {
+    /// The `200` answer for `start`, its body unread, and the URL that gave it, following at
+    /// most `maxRedirects` redirects that keep the scheme.
+    private func open(_ start: String) async throws(FetchError) -> (HTTPClientResponse, String) {
         var url = start
         for _ in 0...options.maxRedirects {
             let response: HTTPClientResponse
@@ -68,7 +96,7 @@ public final class HTTPTransport: BundleTransport {
             }
             switch response.status.code {
             case 200:
-                return try await read(response, url: url, maxBytes: maxBytes)
+                return (response, url)
             case 301, 302, 303, 307, 308:
                 guard let location = response.headers.first(name: "location"),
                       let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {
