@@ -30,12 +30,20 @@ let package = Package(
             pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]
         ),
+        // libarchive, from Debian's libarchive-dev: bundles carried as one .tar or .tar.gz (SPEC §5.2),
+        // read as a stream and written, without a tar parser of our own.
+        .systemLibrary(
+            name: "CLibArchive",
+            path: "Sources/CLibArchive",
+            pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]
+        ),
         // One system call Glibc's Swift overlay does not expose (renameat2), for atomic publishing.
         .target(name: "CSupport", path: "Sources/CSupport"),
         .target(
             name: "ZephirCore",
             dependencies: [
-                "CLibYAML", "CSupport",
+                "CLibYAML", "CLibArchive", "CSupport",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -226,16 +226,18 @@ protocol Carrier: AnyObject, Sendable {
 
 /// The carriers of SPEC §5.2.
 enum CarrierKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
-    case directory, http, mirrors, oci
+    case directory, http, mirrors, archive, archiveOverHTTP = "archive-over-http", oci
 
     var testDescription: String { rawValue }
-    var isNetwork: Bool { self != .directory }
+    var isNetwork: Bool { self != .directory && self != .archive }
 
     func make() throws -> any Carrier {
         switch self {
         case .directory: return DirectoryCarrier()
         case .http: return try HTTPCarrier(mirrors: 1)
         case .mirrors: return try HTTPCarrier(mirrors: 2)
+        case .archive: return ArchiveCarrier()
+        case .archiveOverHTTP: return try ArchiveCarrier(overHTTP: true)
         case .oci: return try OCICarrier()
         }
     }
@@ -243,7 +245,8 @@ enum CarrierKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     /// URLs of this carrier's kind at a server that never answers.
     func silentURLs(_ silent: SilentServer) -> [String] {
         switch self {
-        case .directory: return []
+        case .directory, .archive: return []
+        case .archiveOverHTTP: return ["http://\(silent.address)/eole.tar.gz"]
         case .http: return ["http://\(silent.address)/eole/"]
         case .mirrors: return ["http://\(silent.address)/a/eole/", "http://\(silent.address)/b/eole/"]
         case .oci: return ["oci+http://\(silent.address)/zm/eole:latest"]
@@ -332,4 +335,28 @@ final class OCICarrier: Carrier, @unchecked Sendable {
     func requests() async -> [Int]? { [await registry.requests(since: mark).count] }
     func resetRequests() async { mark = await registry.mark() }
     func stop() { registry.stop() }
+}
+
+/// The bundle as one `.tar.gz` (``ArchiveWriter``), read from disk or from a static web server.
+final class ArchiveCarrier: Carrier, @unchecked Sendable {
+    let workspace = Scratch("zm-carrier-archive")
+    let server: StaticHTTPServer?
+    private var seen = 0
+    var file: URL { workspace.root.appendingPathComponent("www/eole.tar.gz") }
+
+    init(overHTTP: Bool = false) throws {
+        try FileManager.default.createDirectory(at: workspace.root.appendingPathComponent("www"), withIntermediateDirectories: true)
+        server = overHTTP ? try StaticHTTPServer(serving: workspace.root.appendingPathComponent("www")) : nil
+    }
+
+    convenience init() { try! self.init(overHTTP: false) }
+
+    func carry(_ folder: URL) async throws -> [String] {
+        try ArchiveWriter.write(try bundleFiles(folder), to: file, gzip: true)
+        return [server.map { $0.base + "/eole.tar.gz" } ?? file.path]
+    }
+
+    func requests() async -> [Int]? { server.map { [$0.requests().count - seen] } }
+    func resetRequests() async { seen = server?.requests().count ?? 0 }
+    func stop() { server?.stop() }
 }

@@ -60,6 +60,7 @@ public struct BundleReader: Sendable {
     /// Fetches, checks and decodes every file, then validates the tree.
     public func readTree(_ index: BundleIndex) async throws -> DatasourceTree {
         guard index.totalSize <= limits.maxTotalBytes else { throw TrustError.tooLarge(what: "the bundle", limit: limits.maxTotalBytes) }
+        try await transport.prepare(files: index.files, needed: Set(index.files.map(\.path)))
         let decoder = TreeFileDecoder(limits: limits.yaml)
         var tree = DatasourceTree()
         var errors: [TreeError] = []

@@ -47,10 +47,14 @@ public struct TransportOptions: Sendable, Hashable {
     }
 }
 
-/// Chooses the transport for a URL's scheme.
+/// Chooses the transport for a URL: an archive (`.tar`, `.tar.gz`) by its suffix, else by its scheme.
 public enum Transports {
     /// - Throws: ``FetchError/unsupportedURL(_:)`` for other schemes.
     public static func make(for url: String, options: TransportOptions = TransportOptions()) throws(FetchError) -> any BundleTransport {
+        // First: an archive is one file, whatever carries it.
+        if ArchiveTransport.isArchive(url) {
+            return try ArchiveTransport(url: url, options: options)
+        }
         if url.hasPrefix("file:") {
             return FileTransport(root: URL(fileURLWithPath: FileTransport.path(of: url)))
         }

@@ -13,6 +13,9 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
     case badArtifact(url: String, problem: String)
     /// The source's `auth_file` cannot be read or is not a docker `config.json`.
     case badAuthFile(path: String, problem: String)
+    /// An archive (SPEC §5.2) that cannot be read as a bundle: not a tar stream, cut short, or
+    /// not laid out as `root/…`, then `index.json`, then `tree/…`. `reason` says what and what to do.
+    case malformedArchive(url: String, reason: String)
 
     /// A stable, machine-readable name of the failure (used in conflicts' `reason`).
     public var reason: String {
@@ -27,6 +30,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unauthorized: return "unauthorized"
         case .badArtifact: return "bad-artifact"
         case .badAuthFile: return "bad-auth-file"
+        case .malformedArchive: return "malformed-archive"
         }
     }
 
@@ -45,6 +49,7 @@ public enum FetchError: Error, Sendable, Equatable, CustomStringConvertible {
         case .badArtifact(let url, let problem):
             return "\(url): not a zephir-models bundle artifact: \(problem); the publisher must push it with `zephir-models publish --out oci://…`"
         case .badAuthFile(let path, let problem): return "auth_file \(path): \(problem)"
+        case .malformedArchive(let url, let reason): return "\(url): not a readable bundle archive: \(reason)"
         }
     }
 }

@@ -49,7 +49,25 @@ public final class HTTPTransport: BundleTransport {
     public func fetch(_ relativePath: String, maxBytes: Int) async throws(FetchError) -> Data {
         let url = base + relativePath.split(separator: "/").map { $0.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? String($0) }.joined(separator: "/")
         return try await Self.withDeadline(url: url, options: options) { [self] () async throws(FetchError) -> Data in
-            try await self.follow(url, maxBytes: maxBytes)
+            let (response, final) = try await self.open(url)
+            return try await Self.readBody(response, url: final, maxBytes: maxBytes, options: self.options)
+        }
+    }
+
+    /// Streams the body of `url` (an absolute URL; redirects followed as for ``fetch(_:maxBytes:)``)
+    /// to `consume`, one chunk at a time, until the body ends or `consume` returns `false`, all
+    /// within the request timeout. Stopping early drops the response, which closes its connection.
+    func stream(_ url: String, to consume: @escaping @Sendable (ByteBuffer) async -> Bool) async throws(FetchError) {
+        try await Self.withDeadline(url: url, options: options) { [self] () async throws(FetchError) in
+            let (response, final) = try await self.open(url)
+            do {
+                for try await chunk in response.body {
+                    guard await consume(chunk) else { return }
+                }
+            } catch {
+                throw Self.timeout(error, url: final, options: self.options)
+                    ?? .network(url: final, reason: "the connection broke while reading: \(Self.describe(error))")
+            }
         }
     }
 
@@ -74,7 +92,9 @@ public final class HTTPTransport: BundleTransport {
         return try result.get()
     }
 
-    private func follow(_ start: String, maxBytes: Int) async throws(FetchError) -> Data {
+    /// The `200` answer for `start`, its body unread, and the URL that gave it, following at
+    /// most `maxRedirects` redirects that keep the scheme.
+    private func open(_ start: String) async throws(FetchError) -> (HTTPClientResponse, String) {
         var url = start
         for _ in 0...options.maxRedirects {
             let response: HTTPClientResponse
@@ -85,7 +105,7 @@ public final class HTTPTransport: BundleTransport {
             }
             switch response.status.code {
             case 200:
-                return try await Self.readBody(response, url: url, maxBytes: maxBytes, options: options)
+                return (response, url)
             case 301, 302, 303, 307, 308:
                 guard let location = response.headers.first(name: "location"),
                       let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {

@@ -34,6 +34,17 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
     case rootChainTooLong(from: Int, limit: Int)
     /// An index signed only by keys the newest root does not name (reason `unknown-key`).
     case indexKeyNotInRoot(keyIDs: [String], rootVersion: Int)
+    /// An archive carrier (SPEC §5.2) holds a member the index does not list.
+    case archiveUnlistedMember(archive: String, member: String)
+    /// An archive carrier holds the same member twice (a second copy could stand in for the checked one).
+    case archiveDuplicateMember(archive: String, member: String)
+    /// An archive member whose name is not a normalized path under `tree/versions/` or
+    /// `tree/releases/` (absolute, `..`, `.`, empty segments…); reason `unsafe-path`.
+    case archiveUnsafeMember(archive: String, member: String)
+    /// An archive member that is not a regular file (a link, a device, a fifo, an unexpected folder…).
+    case archiveMemberType(archive: String, member: String, type: String)
+    /// An archive member longer than the index declares; reading stopped there (reason `size-mismatch`).
+    case archiveMemberTooLarge(archive: String, member: String, declared: Int, actual: String)
 
     /// A stable, machine-readable name of the reason (used in `--json` and conflicts).
     public var reason: String {
@@ -63,6 +74,11 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
         case .rootTooLarge: return "root-too-large"
         case .rootChainTooLong: return "root-chain-too-long"
         case .indexKeyNotInRoot: return "unknown-key"
+        case .archiveUnlistedMember: return "archive-unlisted-member"
+        case .archiveDuplicateMember: return "archive-duplicate-member"
+        case .archiveUnsafeMember: return "unsafe-path"
+        case .archiveMemberType: return "archive-member-type"
+        case .archiveMemberTooLarge: return "size-mismatch"
         }
     }
 
@@ -119,6 +135,16 @@ public enum TrustError: Error, Sendable, Equatable, CustomStringConvertible {
             return "more than \(limit) new roots follow version \(from); refused (a publisher never needs so many, this is an attack or a publishing error)"
         case .indexKeyNotInRoot(let ids, let version):
             return "signed only by key\(ids.count == 1 ? "" : "s") \(ids.joined(separator: ", ")), which the newest trusted root (version \(version)) does not name as index key\(ids.count == 1 ? "" : "s"); a leaked or retired key, or the publisher signed before publishing its new root: the publisher must sign with the root's index keys"
+        case .archiveUnlistedMember(let archive, let member):
+            return "\(archive): member \(member) is not listed in the index (an archive holds root/…, index.json and the files the index lists, nothing else); refused: the publisher must write the archive again with `zephir-models publish --out`"
+        case .archiveDuplicateMember(let archive, let member):
+            return "\(archive): member \(member) appears twice (a second copy could stand in for the one checked); refused: the publisher must write the archive again with `zephir-models publish --out`"
+        case .archiveUnsafeMember(let archive, let member):
+            return "\(archive): member '\(member)' is not a normalized relative path under tree/versions/ or tree/releases/ and could escape the tree; refused: the publisher must write the archive again with `zephir-models publish --out`"
+        case .archiveMemberType(let archive, let member, let type):
+            return "\(archive): member \(member) is a \(type), not a regular file; an archive holds only regular files (and the folders of listed files); refused: the publisher must write the archive again with `zephir-models publish --out`"
+        case .archiveMemberTooLarge(let archive, let member, let declared, let actual):
+            return "\(archive): member \(member) holds \(actual) bytes, the index declares \(declared); reading stopped there: the archive was altered or does not go with its index, the publisher must write it again with `zephir-models publish --out`"
         }
     }
 }
