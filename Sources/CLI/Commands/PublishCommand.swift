@@ -7,11 +7,22 @@ struct PublishCommand: AsyncParsableCommand {
         commandName: "publish",
         abstract: "Validates a datasource tree and writes it as a signed, versioned bundle.",
         discussion: """
-        The tree is checked first (every rule of the datasource format); nothing is written when it is invalid. The version must be greater than the one already in DIR, so that clients, which refuse rollbacks, accept it. The bundle is built beside DIR and swapped in atomically: readers never see a half-written bundle.
+        The tree is checked first (every rule of the datasource format); nothing is written when it is invalid. The version must be greater than the one already at --out, so that clients, which refuse rollbacks, accept it.
 
-        Example:
+        --out is where the bundle goes (SPEC §5.2):
+          a folder       built beside it and swapped in atomically: readers never see half a bundle
+          FILE.tar[.gz]  one archive (root/…, index.json, tree/…), for offline media; written atomically
+          oci://HOST[:PORT]/REPOSITORY:TAG
+                         an OCI registry: one layer per file, so only changed files are uploaded
+        A folder keeps the roots it holds (root create/rotate write them there); an archive or a registry keeps the roots already there, or takes those of --roots DIR.
+
+        Examples:
           zephir-models publish datasource/ --source eole --key keys/eole.key \\
             --version 42 --expires 90d --out /srv/www/zephir/eole
+          zephir-models publish datasource/ --source eole --key keys/eole.key \\
+            --version 42 --expires 90d --out eole-42.tar.gz --roots /srv/www/zephir/eole
+          zephir-models publish datasource/ --source eole --key keys/eole.key \\
+            --version 42 --expires 90d --out oci://registry.example/zephir/eole:stable --auth-file ~/.docker/config.json
         """
     )
 
@@ -30,8 +41,14 @@ struct PublishCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("When the index expires: RFC 3339 time or a duration from now (90d, 12h).", valueName: "WHEN"))
     var expires: String
 
-    @Option(help: ArgumentHelp("The bundle folder to write (or replace).", valueName: "DIR"))
+    @Option(help: ArgumentHelp("Where to publish: a bundle folder, a .tar or .tar.gz archive, or oci://HOST/REPOSITORY:TAG.", valueName: "DIR|FILE|oci://…"))
     var out: String
+
+    @Option(help: ArgumentHelp("A bundle folder whose root/ holds the source's roots, carried into an archive or a registry (default: the roots already there).", valueName: "DIR"))
+    var roots: String?
+
+    @Option(help: ArgumentHelp("Registry credentials in docker's config.json format, for --out oci://….", valueName: "FILE"))
+    var authFile: String?
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
@@ -47,10 +64,14 @@ struct PublishCommand: AsyncParsableCommand {
         try await ExitStatus.guarded {
             let now = Date()
             let signing = try keys.map { path throws(KeyError) in try PrivateKey(contentsOf: path) }
-            let publication = try BundleWriter.publishTree(
-                URL(fileURLWithPath: tree),
+            let destination = try BundleDestination(out)
+            var options = TransportOptions()
+            options.authFile = authFile
+            let publication = try await BundlePublisher.publish(
+                tree: URL(fileURLWithPath: tree),
                 .init(source: source, keys: signing, version: version, expires: DurationText.date(expires, from: now)!, now: now,
-                      output: URL(fileURLWithPath: out)))
+                      output: URL(fileURLWithPath: out)),
+                to: destination, roots: roots.map { URL(fileURLWithPath: $0) }, options: options)
             let index = publication.index
             for open in publication.openReferences {
                 Terminal.warn("\(open)")
@@ -58,10 +79,13 @@ struct PublishCommand: AsyncParsableCommand {
             if json {
                 Terminal.json(PublishSummary(source: index.source, version: index.version, expires: index.expires, files: index.files.count,
                                              bytes: index.totalSize, signedBy: signing.map(\.publicKey.keyID), out: out,
-                                             openReferences: publication.openReferences))
+                                             openReferences: publication.openReferences, push: publication.push))
             } else {
                 Terminal.print("published \(index.source) version \(index.version) to \(out): \(index.files.count) files, \(index.totalSize) bytes, expires \(index.expires)")
                 for key in signing { Terminal.print("  signed by \(key.publicKey.keyID)") }
+                if let push = publication.push {
+                    Terminal.print("  uploaded \(push.uploaded) files (\(push.bytesUploaded) bytes), \(push.skipped) already in the registry; \(push.requests) requests; manifest \(push.manifestDigest)")
+                }
             }
         }
     }
@@ -76,4 +100,5 @@ private struct PublishSummary: Encodable {
     var signedBy: [String]
     var out: String
     var openReferences: [TreeValidator.OpenReference]
+    var push: OCIPusher.PushReport?
 }

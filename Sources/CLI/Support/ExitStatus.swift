@@ -20,8 +20,10 @@ enum ExitStatus {
         switch error {
         case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected, is RootWriteError:
             return invalidInput
-        case is DerivationError:
+        case is DerivationError, is OCIPusher.PushError:
             return invalidInput
+        case is OCIReference.Invalid:
+            return usage
         case is ConfigError:
             return configuration
         case is AcknowledgementError:
@@ -39,7 +41,7 @@ enum ExitStatus {
             return nothingApplied
         case is FetchError, is MonitoringHTTPServer.ListenError:
             return nothingApplied
-        case is FileOutputError, is KeyFileExists, is CocoaError:
+        case is FileOutputError, is KeyFileExists, is CocoaError, is ArchiveWriterError:
             return cantCreate
         case let error as Graphviz.Failure:
             return error == .notInstalled ? unavailable : 1

@@ -8,7 +8,7 @@ import Foundation
 /// tag last, so a client sees either the old bundle or the whole new one.
 public enum OCIPusher {
     /// What a push did.
-    public struct PushReport: Sendable, Equatable {
+    public struct PushReport: Sendable, Equatable, Codable {
         /// Blobs uploaded (files and the empty config).
         public var uploaded: Int
         /// Blobs not uploaded: listed by the tag's previous manifest, or already in the registry.
