@@ -110,4 +110,43 @@ import ZephirTestSupport
         let older = try publish(w, tree: "tree", version: 1, out: url)
         #expect(older.code == 65, "\(older.stderr)")
     }
+
+    @Test func anArchiveCarriesTheRootsSoThatAnOfflineSiteFollowsARotation() throws {
+        let w = Workspace()
+        for name in ["root", "index-1", "index-2"] { #expect(try w.cli.run(["keygen", "--out", "keys/\(name)"]).code == 0) }
+        let created = try w.cli.run(["root", "create", "--source", "eole", "--root-key", "keys/root.key", "--root-threshold", "1",
+                                     "--index-pub", "keys/index-1.pub", "--index-threshold", "1", "--expires", "365d", "--out", "roots"])
+        #expect(created.code == 0, "\(created.stderr)")
+        try FileManager.default.copyItem(at: w.file("roots/root/1.json"), to: w.file("eole.root.json"))
+        try w.configure(["""
+              - name: eole
+                kind: eole
+                url: https://eole.invalid/zephir/eole
+                priority: 100
+                signature: {policy: required, root: eole.root.json}
+
+            """])
+        func publish(_ version: Int, key: String, out: String) throws -> CLI.Result {
+            try w.cli.run(["publish", "tree", "--source", "eole", "--key", "keys/\(key).key", "--version", "\(version)", "--expires", "30d",
+                           "--out", out, "--roots", "roots"])
+        }
+        try writeTree(w, "tree", amonDefault: "souple")
+        let v1 = try publish(1, key: "index-1", out: "usb/eole-1.tar.gz")
+        #expect(v1.code == 0, "\(v1.stderr)")
+        #expect(try w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"]).code == 0)
+
+        // The publisher rotates the index key; the next archive carries root 2 and is signed by the new key.
+        let rotated = try w.cli.run(["root", "rotate", "roots", "--key", "keys/root.key", "--index-pub", "keys/index-2.pub", "--expires", "365d"])
+        #expect(rotated.code == 0, "\(rotated.stderr)")
+        let stale = try publish(2, key: "index-1", out: "usb/eole-2.tar.gz")
+        #expect(stale.code == 65, "the old index key is refused once root 2 names another: \(stale.stderr)")
+        try writeTree(w, "tree", amonDefault: "strict")
+        #expect(try publish(2, key: "index-2", out: "usb/eole-2.tar.gz").code == 0)
+        let synced = try w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"])
+        #expect(synced.code == 0, "\(synced.stderr)")
+        #expect(try amon(w).contains("strict"))
+        let status = try w.zm(["status", "--json"])
+        let root = ((try status.json() as? [String: Any])?["sources"] as? [[String: Any]])?.first?["root"] as? [String: Any]
+        #expect(root?["version"] as? Int == 2, "\(status.stdout)")
+    }
 }
