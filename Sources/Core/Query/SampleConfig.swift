@@ -26,7 +26,9 @@ public enum SampleConfig {
       # EOLE's official publications: versions, releases, services and models.
       - name: eole
         kind: eole
-        url: https://eole.example.org/zephir/eole     # or http:// (signatures required) or file:/path
+        url: https://eole.example.org/zephir/eole     # or http:// (signatures required), file:/path, FILE.tar.gz,
+                                                       # oci://REGISTRY/REPOSITORY:TAG, or a list of mirrors:
+                                                       # [https://mirror.ac-example.fr/eole/, https://eole.example.org/zephir/eole]
         priority: 100                                  # unique; higher wins
         signature:
           policy: required                             # required | warn | off
@@ -45,6 +47,7 @@ public enum SampleConfig {
       #   signature: {policy: required, keys: [keys/acme.pub]}
       #   scope: ["2.7.*/acme-*"]
       #   ca_file: /etc/ssl/acme-ca.pem                # optional: trust this CA instead of the system's
+      #   auth_file: /etc/zephir-models/registry.json   # for oci:// URLs: docker's config.json credentials
 
     # Where run reports go after a run that changed something (see docs/operations.md).
     # notify:
