@@ -54,17 +54,7 @@ final class CarrierWorld: @unchecked Sendable {
     }
 
     /// The files of `bundle/` in bundle order.
-    func bundleFiles() throws -> [(path: String, bytes: [UInt8])] {
-        let fm = FileManager.default
-        var tree: [String] = []
-        let walker = fm.enumerator(atPath: bundle.appendingPathComponent("tree").path)
-        while let path = walker?.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            if fm.fileExists(atPath: bundle.appendingPathComponent("tree/" + path).path, isDirectory: &isDirectory), !isDirectory.boolValue { tree.append(path) }
-        }
-        let paths = ["index.json"] + tree.sorted().map { "tree/" + $0 }
-        return try paths.map { ($0, [UInt8](try Data(contentsOf: bundle.appendingPathComponent($0)))) }
-    }
+    func bundleFiles() throws -> [(path: String, bytes: [UInt8])] { try bundleFolderFiles(bundle) }
 
     /// Writes a docker `config.json` giving `registry` the basic credentials `user:password`.
     func authFile(registry: String, user: String, password: String, name: String = "config.json") throws -> String {

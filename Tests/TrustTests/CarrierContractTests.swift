@@ -298,26 +298,6 @@ final class HTTPCarrier: Carrier, @unchecked Sendable {
     func stop() { servers.forEach { $0.stop() } }
 }
 
-/// The bundle folder's files in the order archives and registries carry them: `root/N.json`
-/// by version, `index.json`, then `tree/…` by path.
-func bundleFiles(_ folder: URL) throws -> [(path: String, bytes: [UInt8])] {
-    var files: [(path: String, bytes: [UInt8])] = []
-    var version = 1
-    while let root = FileManager.default.contents(atPath: folder.appendingPathComponent("root/\(version).json").path) {
-        files.append((path: "root/\(version).json", bytes: [UInt8](root)))
-        version += 1
-    }
-    files.append((path: "index.json", bytes: [UInt8](try Data(contentsOf: folder.appendingPathComponent("index.json")))))
-    let tree = folder.appendingPathComponent("tree")
-    let paths = (FileManager.default.enumerator(atPath: tree.path)?.allObjects as? [String] ?? []).sorted()
-    for path in paths {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: tree.appendingPathComponent(path).path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
-        files.append((path: "tree/" + path, bytes: [UInt8](try Data(contentsOf: tree.appendingPathComponent(path)))))
-    }
-    return files
-}
-
 /// Debian's registry (the CNCF distribution registry) on 127.0.0.1, the bundle pushed as an OCI artifact.
 final class OCICarrier: Carrier, @unchecked Sendable {
     let workspace = Scratch("zm-carrier-oci")
@@ -328,7 +308,7 @@ final class OCICarrier: Carrier, @unchecked Sendable {
 
     func carry(_ folder: URL) async throws -> [String] {
         let url = registry.url()
-        _ = try await OCIPusher.push(try bundleFiles(folder), to: try OCIReference(url), options: TransportOptions())
+        _ = try await OCIPusher.push(try bundleFolderFiles(folder), to: try OCIReference(url), options: TransportOptions())
         return [url]
     }
 
@@ -352,7 +332,7 @@ final class ArchiveCarrier: Carrier, @unchecked Sendable {
     convenience init() { try! self.init(overHTTP: false) }
 
     func carry(_ folder: URL) async throws -> [String] {
-        try ArchiveWriter.write(try bundleFiles(folder), to: file, gzip: true)
+        try ArchiveWriter.write(try bundleFolderFiles(folder), to: file, gzip: true)
         return [server.map { $0.base + "/eole.tar.gz" } ?? file.path]
     }
 
