@@ -115,50 +115,41 @@ import ZephirTestSupport
         #expect(recorded.flatMap(\.paths).filter { $0.hasPrefix("tree/") } == [Self.amon])
     }
 
-    @Test(arguments: carriers)
-    func aTamperedFileRejectsTheSource(_ kind: CarrierKind) async throws {
+    /// Carries version 1 damaged by `alter` (amon's file in hand), fetches it once into an
+    /// empty cache, and checks that nothing but the cache was written.
+    static func damaged(_ kind: CarrierKind, _ alter: @escaping (URL) throws -> Void) async throws -> String {
         let scratch = Scratch("zm-carrier")
         let carrier = try kind.make()
         defer { carrier.stop() }
-        let urls = try await Self.carry(Self.v1, on: carrier) { folder in
-            let file = folder.appendingPathComponent(Self.amon)
+        let urls = try await carry(v1, on: carrier) { folder in try alter(folder.appendingPathComponent(amon)) }
+        scratch.seal()
+        let (result, _) = try await fetch(urls, scratch: scratch)
+        scratch.audit()
+        return observed(result.outcome)
+    }
+
+    @Test(arguments: carriers)
+    func aTamperedFileRejectsTheSource(_ kind: CarrierKind) async throws {
+        let outcome = try await Self.damaged(kind) { file in
             var bytes = try Data(contentsOf: file)
             bytes[bytes.startIndex + 5] ^= 0x20
             try bytes.write(to: file)
         }
-        scratch.seal()
-        let (result, _) = try await Self.fetch(urls, scratch: scratch)
-        #expect(Self.observed(result.outcome) == "rejected digest-mismatch")
-        scratch.audit()
+        #expect(outcome == "rejected digest-mismatch")
     }
 
     @Test(arguments: carriers)
     func aFileLongerThanItsIndexSaysRejectsTheSource(_ kind: CarrierKind) async throws {
-        let scratch = Scratch("zm-carrier")
-        let carrier = try kind.make()
-        defer { carrier.stop() }
-        let urls = try await Self.carry(Self.v1, on: carrier) { folder in
-            let file = folder.appendingPathComponent(Self.amon)
+        let outcome = try await Self.damaged(kind) { file in
             try (try Data(contentsOf: file) + Data(String(repeating: "# more\n", count: 100).utf8)).write(to: file)
         }
-        scratch.seal()
-        let (result, _) = try await Self.fetch(urls, scratch: scratch)
-        #expect(Self.observed(result.outcome) == "rejected size-mismatch")
-        scratch.audit()
+        #expect(outcome == "rejected size-mismatch")
     }
 
     @Test(arguments: carriers)
     func aMissingFileLeavesTheSourceUnavailable(_ kind: CarrierKind) async throws {
-        let scratch = Scratch("zm-carrier")
-        let carrier = try kind.make()
-        defer { carrier.stop() }
-        let urls = try await Self.carry(Self.v1, on: carrier) { folder in
-            try FileManager.default.removeItem(at: folder.appendingPathComponent(Self.amon))
-        }
-        scratch.seal()
-        let (result, _) = try await Self.fetch(urls, scratch: scratch)
-        #expect(Self.observed(result.outcome) == "unavailable not-found")
-        scratch.audit()
+        let outcome = try await Self.damaged(kind) { file in try FileManager.default.removeItem(at: file) }
+        #expect(outcome == "unavailable not-found")
     }
 
     @Test(arguments: carriers.filter(\.isNetwork))
