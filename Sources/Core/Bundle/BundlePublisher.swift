@@ -15,7 +15,7 @@ public enum BundleDestination: Sendable, Hashable, CustomStringConvertible {
         } else {
             let path = out.hasPrefix("file:") ? FileTransport.path(of: out) : out
             let url = URL(fileURLWithPath: path)
-            if path.hasSuffix(".tar.gz") || path.hasSuffix(".tgz") { self = .archive(url, gzip: true) }
+            if path.hasSuffix(".tar.gz") { self = .archive(url, gzip: true) }
             else if path.hasSuffix(".tar") { self = .archive(url, gzip: false) }
             else { self = .folder(url) }
         }

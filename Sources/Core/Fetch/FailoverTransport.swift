@@ -12,8 +12,10 @@ public final class FailoverTransport: BundleTransport, @unchecked Sendable {
     private let lock = NSLock()
     /// Index entries by `tree/PATH`.
     private var entries: [String: BundleIndex.File] = [:]
+    private var files: [BundleIndex.File] = []
     private var needed: Set<String> = []
-    private var prepared: Set<Int> = []
+    /// Each mirror's preparation, started once however many files wait for it.
+    private var preparing: [Int: Task<Void, any Error>] = [:]
     private var failures: [Int: MirrorResult] = [:]
 
     /// - Parameter mirrors: the mirrors that serve the chosen index, in the configured order.
@@ -41,6 +43,7 @@ public final class FailoverTransport: BundleTransport, @unchecked Sendable {
     public func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {
         lock.withLock {
             entries = Dictionary(files.map { ("tree/" + $0.path, $0) }, uniquingKeysWith: { a, _ in a })
+            self.files = files
             self.needed = needed
         }
         var first: (any Error)?
@@ -56,11 +59,16 @@ public final class FailoverTransport: BundleTransport, @unchecked Sendable {
     }
 
     private func prepareMirror(_ index: Int) async throws {
-        guard !lock.withLock({ prepared.contains(index) }) else { return }
-        let (files, needed) = lock.withLock { (Array(entries.values).sorted { $0.path < $1.path }, self.needed) }
+        let task = lock.withLock { () -> Task<Void, any Error> in
+            if let task = preparing[index] { return task }
+            let files = self.files, needed = self.needed
+            let transport = mirrors[index].transport
+            let task = Task { try await transport.prepare(files: files, needed: needed) }
+            preparing[index] = task
+            return task
+        }
         do {
-            try await mirrors[index].transport.prepare(files: files, needed: needed)
-            _ = lock.withLock { prepared.insert(index) }
+            try await task.value
         } catch {
             let (status, reason) = Self.classify(error)
             record(index, status, reason: reason, detail: "\(error)")
