@@ -119,8 +119,8 @@ echo "  registry: $(( $(requests registry.log) - before )) request(s)"
 
 echo
 echo "one file changed, published to the registry and synced"
-file=$(cd tree && find releases -name 'module-*.yml' | sort | head -n 1)
-[ -n "$file" ] || file=$(cd tree && find releases -name '*.yml' -path '*servermodels*' | sort | head -n 1)
+file=$(cd tree && find releases -name 'module-0001.yml' -print -quit)
+[ -n "$file" ] || file=$(cd tree && find releases -path '*servermodels*' -name '*.yml' -print -quit)
 sed -i '0,/description: "/s//description: "Changed in version 2: /' "tree/$file"
 before=$(requests registry.log)
 "$binary" publish tree --source eole --key keys/eole.key --version 2 --expires 365d --out "$registry" --json > push.json

@@ -105,10 +105,12 @@ import ZephirTestSupport
     }
 
     /// 256 MiB of zeros (a few hundred KiB compressed) where the index declares a small file:
-    /// refused from its header, before its data is unpacked.
+    /// refused from its header, before its data is unpacked. What the reader unpacked is counted
+    /// by the reader itself: the process's memory is no measure here, since other suites run in
+    /// the same process at the same time (a CI run saw it grow by 148 MB around this test).
     @Test func aCompressionBombIsNeverUnpacked() async throws {
         let bomb = 256 << 20
-        let attempt = try await Bounded.run("the bomb", seconds: 60, memoryMB: 64) {
+        let attempt = try await Bounded.run("the bomb", seconds: 60) {
             try await Self.attempt { fixture, members in
                 let name = Self.treeMember(fixture, 1)
                 let index = members.firstIndex { $0.name == name }!

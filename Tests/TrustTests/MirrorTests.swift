@@ -52,7 +52,9 @@ import ZephirTestSupport
             config.timeout = .seconds(10)
             let adapter = try EOLESourceAdapter(config: config)
             let fetcher = SourceFetcher(cache: FetchCache(root: scratch.cache.path))
-            return try await Bounded.run("mirrors", seconds: 60) { [config] in
+            // Each step is bounded by the 10 s timeouts; the rest is slack for a loaded two-core CI
+            // machine (one run there took 20 times as long as on a quiet one).
+            return try await Bounded.run("mirrors", seconds: 180) { [config] in
                 await fetcher.fetchWithRoots(config, adapter: adapter, installed: installed, floor: installed?.version, storedRoot: nil, now: Clock.now,
                                              clockSkew: 300, outline: { nil })
             }
