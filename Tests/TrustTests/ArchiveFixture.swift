@@ -75,8 +75,8 @@ struct ArchiveFixture {
     }
 
     /// The archive transport for `url`, spooling under ``spool``.
-    func transport(_ url: String) throws -> ArchiveTransport {
-        try ArchiveTransport(url: url, spoolParent: spool)
+    func transport(_ url: String, options: TransportOptions = TransportOptions()) throws -> ArchiveTransport {
+        try ArchiveTransport(url: url, options: options, spoolParent: spool)
     }
 
     /// Whether the spool folder is empty (a transport removes its folder at shutdown).
