@@ -57,4 +57,33 @@ import ZephirTestSupport
         #expect(transport.statistics.bytesRead <= Int64(try Data(contentsOf: archive).count) + (2 << 20))
         #expect(fixture.spoolIsEmpty)
     }
+
+    /// Backpressure is not silence: while the pipeline verifies the index, the connection is not
+    /// read, for longer than the read timeout, and the archive is read on afterwards.
+    @Test func aPauseLongerThanTheReadTimeoutIsNotATimeout() async throws {
+        let scratch = Scratch("zm-archive-net")
+        var tree = sampleTree()
+        tree["releases/2.7.1/servermodels/zz-large.yml"] = [UInt8](FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: 16 << 20))
+        let fixture = try ArchiveFixture(scratch, tree: tree)
+        let archive = fixture.archives.appendingPathComponent("bundle.tar")
+        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: false)
+        let server = try StaticHTTPServer(serving: fixture.archives)
+        defer { server.stop() }
+
+        let options = TransportOptions(connectTimeout: .seconds(5), requestTimeout: .seconds(60), readTimeout: .seconds(1))
+        let transport = try fixture.transport("\(server.base)/bundle.tar", options: options)
+        do {
+            _ = try await transport.fetch("index.json", maxBytes: 1 << 20)
+            try await Task.sleep(for: .seconds(3))
+            try await transport.prepare(files: fixture.index.files, needed: Set(fixture.index.files.map(\.path)))
+            for file in fixture.index.files {
+                let bytes = try await transport.fetch("tree/" + file.path, maxBytes: file.size)
+                #expect(bytes == Data(tree[file.path]!), "\(file.path)")
+            }
+        } catch {
+            Issue.record("\(error)")
+        }
+        await transport.shutdown()
+        #expect(fixture.spoolIsEmpty)
+    }
 }
