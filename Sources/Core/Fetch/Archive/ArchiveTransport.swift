@@ -116,6 +116,8 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
     }
 
     public func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {
+        // Once: the archive is read through the first time; a file not spooled then is read again when fetched.
+        guard lock.withLock({ self.tree == nil && self.spool == nil }) else { return }
         let plan = ArchivePass.TreePlan(files: files)
         let spool = try ArchiveSpool(parent: spoolParent)
         lock.withLock { self.spool = spool }
