@@ -75,8 +75,8 @@ struct ArchiveFixture {
     }
 
     /// The archive transport for `url`, spooling under ``spool``.
-    func transport(_ url: String) throws -> ArchiveTransport {
-        try ArchiveTransport(url: url, spoolParent: spool)
+    func transport(_ url: String, options: TransportOptions = TransportOptions()) throws -> ArchiveTransport {
+        try ArchiveTransport(url: url, options: options, spoolParent: spool)
     }
 
     /// Whether the spool folder is empty (a transport removes its folder at shutdown).
@@ -100,7 +100,7 @@ struct CraftedMember: Encodable {
 enum TarCrafter {
     struct Failed: Error, CustomStringConvertible { var description: String }
 
-    static func write(_ members: [CraftedMember], gzip: Bool, to url: URL) throws {
+    static func write(_ members: [CraftedMember], gzip: Bool, to url: URL) async throws {
         struct Spec: Encodable { var out: String; var gzip: Bool; var members: [CraftedMember] }
         let folder = url.deletingLastPathComponent()
         let spec = folder.appendingPathComponent("spec-\(UUID().uuidString).json")
@@ -111,15 +111,33 @@ enum TarCrafter {
             try? FileManager.default.removeItem(at: spec)
             try? FileManager.default.removeItem(at: script)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, spec.path]
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw Failed(description: "tarfile: \(String(decoding: message, as: UTF8.self))") }
+        let (status, _, errors) = try await python([script.path, spec.path])
+        guard status == 0 else { throw Failed(description: "tarfile: \(errors)") }
+    }
+
+    /// Runs `python3 ARGUMENTS…` on a thread of its own (waiting for it would hold a thread of
+    /// the cooperative pool, which the transports under test need); its status and outputs.
+    static func python(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                    process.arguments = ["python3"] + arguments
+                    let output = Pipe(), errors = Pipe()
+                    process.standardOutput = output
+                    process.standardError = errors
+                    try process.run()
+                    // Standard error is small; standard output is read whole, then the rest.
+                    let out = output.fileHandleForReading.readDataToEndOfFile()
+                    let err = errors.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 
     static let script = """

@@ -8,20 +8,28 @@ import NIOSSL
 /// limits enforced while reading.
 public final class HTTPTransport: BundleTransport {
     public let base: String
-    private let client: HTTPClient
-    private let options: TransportOptions
+    let client: HTTPClient
+    let options: TransportOptions
 
-    public init(base: String, options: TransportOptions) throws(FetchError) {
+    public convenience init(base: String, options: TransportOptions) throws(FetchError) {
+        try self.init(base: base, options: options, clientReadTimeout: true)
+    }
+
+    /// - Parameter clientReadTimeout: whether the client cuts off a server silent for the read
+    ///   timeout. A reader that applies backpressure (``stream(_:into:)`` into an archive) times
+    ///   the silence itself: while it does not ask for bytes, the server is not silent.
+    init(base: String, options: TransportOptions, clientReadTimeout: Bool) throws(FetchError) {
         self.base = base.hasSuffix("/") ? base : base + "/"
         self.options = options
-        client = try Self.makeClient(for: base, options: options)
+        client = try Self.makeClient(for: base, options: options, readTimeout: clientReadTimeout)
     }
 
     /// The HTTP client of a network transport: certificates verified against the system's store
-    /// or the options' `ca_file`, the options' connect and read timeouts, redirects left to the
-    /// caller (which keeps their scheme), no decompression (sizes are those of the bytes sent).
+    /// or the options' `ca_file`, the options' connect and read timeouts (the read timeout left
+    /// out when `readTimeout` is false), redirects left to the caller (which keeps their scheme),
+    /// no decompression (sizes are those of the bytes sent).
     /// - Throws: ``FetchError/network(url:reason:)`` when the `ca_file` cannot be read.
-    static func makeClient(for location: String, options: TransportOptions) throws(FetchError) -> HTTPClient {
+    static func makeClient(for location: String, options: TransportOptions, readTimeout: Bool = true) throws(FetchError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let caFile = options.caFile {
             guard FileManager.default.isReadableFile(atPath: caFile) else {
@@ -32,7 +40,8 @@ public final class HTTPTransport: BundleTransport {
         let configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
-            timeout: .init(connect: timeAmount(options.connectTimeout), read: timeAmount(min(options.readTimeout, options.requestTimeout))),
+            timeout: .init(connect: timeAmount(options.connectTimeout),
+                           read: readTimeout ? timeAmount(min(options.readTimeout, options.requestTimeout)) : nil),
             decompression: .disabled
         )
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
@@ -51,23 +60,6 @@ public final class HTTPTransport: BundleTransport {
         return try await Self.withDeadline(url: url, options: options) { [self] () async throws(FetchError) -> Data in
             let (response, final) = try await self.open(url)
             return try await Self.readBody(response, url: final, maxBytes: maxBytes, options: self.options)
-        }
-    }
-
-    /// Streams the body of `url` (an absolute URL; redirects followed as for ``fetch(_:maxBytes:)``)
-    /// to `consume`, one chunk at a time, until the body ends or `consume` returns `false`, all
-    /// within the request timeout. Stopping early drops the response, which closes its connection.
-    func stream(_ url: String, to consume: @escaping @Sendable (ByteBuffer) async -> Bool) async throws(FetchError) {
-        try await Self.withDeadline(url: url, options: options) { [self] () async throws(FetchError) in
-            let (response, final) = try await self.open(url)
-            do {
-                for try await chunk in response.body {
-                    guard await consume(chunk) else { return }
-                }
-            } catch {
-                throw Self.timeout(error, url: final, options: self.options)
-                    ?? .network(url: final, reason: "the connection broke while reading: \(Self.describe(error))")
-            }
         }
     }
 
@@ -103,25 +95,29 @@ public final class HTTPTransport: BundleTransport {
             } catch {
                 throw Self.failure(error, url: url, options: options)
             }
-            switch response.status.code {
-            case 200:
-                return (response, url)
-            case 301, 302, 303, 307, 308:
-                guard let location = response.headers.first(name: "location"),
-                      let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {
-                    throw .httpStatus(url: url, status: Int(response.status.code))
-                }
-                guard next.prefix(while: { $0 != ":" }) == url.prefix(while: { $0 != ":" }) else {
-                    throw .redirectNotAllowed(from: url, to: next)
-                }
-                url = next
-            case 404, 410:
-                throw .notFound(url: url)
-            default:
-                throw .httpStatus(url: url, status: Int(response.status.code))
-            }
+            guard response.status.code != 200 else { return (response, url) }
+            url = try Self.redirect(from: url, status: response.status.code, location: response.headers.first(name: "location"))
         }
         throw .tooManyRedirects(url: start, limit: options.maxRedirects)
+    }
+
+    /// Where a non-200 answer leads: the target of a redirect that keeps the scheme.
+    /// - Throws: ``FetchError`` for any other status, or a redirect elsewhere.
+    static func redirect(from url: String, status: UInt, location: String?) throws(FetchError) -> String {
+        switch status {
+        case 301, 302, 303, 307, 308:
+            guard let location, let next = URL(string: location, relativeTo: URL(string: url))?.absoluteURL.absoluteString else {
+                throw .httpStatus(url: url, status: Int(status))
+            }
+            guard next.prefix(while: { $0 != ":" }) == url.prefix(while: { $0 != ":" }) else {
+                throw .redirectNotAllowed(from: url, to: next)
+            }
+            return next
+        case 404, 410:
+            throw .notFound(url: url)
+        default:
+            throw .httpStatus(url: url, status: Int(status))
+        }
     }
 
     /// The body of `response`, at most `maxBytes + 1` bytes of it (one more than allowed says
@@ -153,7 +149,7 @@ public final class HTTPTransport: BundleTransport {
     }
 
     /// The client's own timeouts, reported like the request deadline (whichever fires first).
-    private static func timeout(_ error: Error, url: String, options: TransportOptions) -> FetchError? {
+    static func timeout(_ error: Error, url: String, options: TransportOptions) -> FetchError? {
         guard let error = error as? HTTPClientError else { return nil }
         switch error {
         case .deadlineExceeded: return .timeout(url: url, seconds: Self.seconds(options.requestTimeout))

@@ -110,6 +110,7 @@ final class ArchiveReader {
     /// The next member's header, or `nil` at the end of the archive. The previous member's
     /// unread data is skipped (decompressed and dropped when the archive is compressed).
     func next() throws(FetchError) -> Member? {
+        try checkOpen()
         var entry: OpaquePointer?
         let status = archive_read_next_header(archive, &entry)
         if status == ARCHIVE_EOF { return nil }
@@ -124,6 +125,7 @@ final class ArchiveReader {
 
     /// Reads the current member's next bytes into `buffer` (at most its size); 0 at the member's end.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(FetchError) -> Int {
+        try checkOpen()
         guard buffer.count > 0 else { return 0 }
         let n = archive_read_data(archive, buffer.baseAddress, buffer.count)
         guard n >= 0 else { throw failure(Int32(n), doing: "reading a member") }
@@ -147,6 +149,7 @@ final class ArchiveReader {
 
     /// Skips the rest of the current member's data (sought over in a plain tar file).
     func skipData() throws(FetchError) {
+        try checkOpen()
         let status = archive_read_data_skip(archive)
         guard status == ARCHIVE_OK || status == ARCHIVE_WARN else { throw failure(status, doing: "skipping a member") }
     }
@@ -163,6 +166,10 @@ final class ArchiveReader {
         closed = true
         archive_read_free(archive)
         context.source.release()
+    }
+
+    private func checkOpen() throws(FetchError) {
+        guard !closed else { throw .network(url: location, reason: "the archive's reader was already closed; this is a bug") }
     }
 
     /// The error of a failed libarchive call: the source's own, else libarchive's message.

@@ -79,7 +79,7 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
     public init(url: String, options: TransportOptions = TransportOptions(), spoolParent: URL? = nil,
                 maxHeadBytes: Int = ArchiveTransport.defaultMaxHeadBytes) throws(FetchError) {
         if url.hasPrefix("https://") || url.hasPrefix("http://") {
-            origin = .http(url: url, client: try HTTPTransport(base: url, options: options))
+            origin = .http(url: url, client: try HTTPTransport(base: url, options: options, clientReadTimeout: false))
             location = url
         } else if url.hasPrefix("file:") || !url.contains(":") {
             let path = url.hasPrefix("file:") ? FileTransport.path(of: url) : url
@@ -116,6 +116,8 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
     }
 
     public func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {
+        // Once: the archive is read through the first time; a file not spooled then is read again when fetched.
+        guard lock.withLock({ self.tree == nil && self.spool == nil }) else { return }
         let plan = ArchivePass.TreePlan(files: files)
         let spool = try ArchiveSpool(parent: spoolParent)
         lock.withLock { self.spool = spool }

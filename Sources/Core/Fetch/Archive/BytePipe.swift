@@ -1,13 +1,14 @@
 import Foundation
+import NIOCore
 
-/// A bounded queue of bytes from an async producer (an HTTP body) to a blocking consumer
-/// (libarchive's read callback on the archive's own thread).
+/// A bounded queue of bytes from an HTTP body (taken on the client's event loop) to a blocking
+/// consumer (libarchive's read callback on the archive's own thread).
 ///
-/// The producer waits without holding a thread while `capacity` bytes are queued (backpressure:
-/// the connection is read no faster than the archive is); the consumer blocks its own thread
-/// until bytes, the end or a failure come. When the consumer closes the pipe, the producer's
-/// next ``push(_:)`` returns `false` and it stops reading.
-final class BytePipe: @unchecked Sendable {
+/// Once `capacity` bytes are queued, the body is held back until the consumer makes room
+/// (backpressure: the connection is read no faster than the archive is); the consumer blocks its
+/// own thread until bytes, the end or a failure come. When the consumer closes the pipe, the body
+/// is refused, which ends the request and closes its connection.
+final class BytePipe: HTTPBodySink, @unchecked Sendable {
     private let condition = NSCondition()
     private var chunks: [[UInt8]] = []
     /// Bytes of `chunks[0]` already taken.
@@ -15,41 +16,19 @@ final class BytePipe: @unchecked Sendable {
     private var queued = 0
     private var end: FetchError??
     private var closed = false
-    private var waitingForRoom: CheckedContinuation<Void, Never>?
+    private var waitingForRoom: EventLoopPromise<Void>?
+    private var total: Int64 = 0
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
     // MARK: producer
 
-    /// Queues `bytes`, waiting while the pipe is full.
-    /// - Returns: `false` when the consumer closed the pipe or the task was cancelled: stop producing.
-    func push(_ bytes: [UInt8]) async -> Bool {
-        while true {
-            let admitted: Bool? = condition.withLock {
-                if closed { return false }
-                guard queued < capacity else { return nil }
-                chunks.append(bytes)
-                queued += bytes.count
-                condition.broadcast()
-                return true
-            }
-            if let admitted { return admitted }
-            if Task.isCancelled { return false }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let now: Bool = condition.withLock {
-                        if closed || queued < capacity || Task.isCancelled { return true }
-                        waitingForRoom = continuation
-                        return false
-                    }
-                    if now { continuation.resume() }
-                }
-            } onCancel: {
-                wakeProducer()
-            }
-        }
-    }
+    /// Bytes received so far.
+    var received: Int64 { condition.withLock { total } }
+
+    /// The sink was closed: the body is not wanted any more.
+    struct Closed: Error {}
 
     /// Ends the stream: the consumer reads what is queued, then the end or `failure`.
     func finish(_ failure: FetchError?) {
@@ -87,29 +66,39 @@ final class BytePipe: @unchecked Sendable {
             queued -= count
             if queued < capacity, let waiting = waitingForRoom {
                 waitingForRoom = nil
-                waiting.resume()
+                waiting.succeed()
             }
             return .success(count)
         }
         return try result.get()
     }
 
-    /// The consumer stops reading: queued bytes are dropped and the producer is told to stop.
+    /// The consumer stops reading: queued bytes are dropped and the body refused.
     func close() {
-        condition.withLock {
+        let waiting: EventLoopPromise<Void>? = condition.withLock {
             closed = true
             chunks = []
             queued = 0
             condition.broadcast()
-        }
-        wakeProducer()
-    }
-
-    private func wakeProducer() {
-        let waiting: CheckedContinuation<Void, Never>? = condition.withLock {
             defer { waitingForRoom = nil }
             return waitingForRoom
         }
-        waiting?.resume()
+        waiting?.fail(Closed())
+    }
+
+    // MARK: HTTPBodySink
+
+    func receive(_ bytes: ByteBuffer, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+        condition.withLock {
+            guard !closed else { return eventLoop.makeFailedFuture(Closed()) }
+            chunks.append(Array(bytes.readableBytesView))
+            queued += bytes.readableBytes
+            total += Int64(bytes.readableBytes)
+            condition.broadcast()
+            guard queued >= capacity else { return eventLoop.makeSucceededVoidFuture() }
+            let promise = eventLoop.makePromise(of: Void.self)
+            waitingForRoom = promise
+            return promise.futureResult
+        }
     }
 }
