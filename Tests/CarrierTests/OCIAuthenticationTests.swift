@@ -5,7 +5,7 @@ import ZephirTestSupport
 
 /// Registry credentials (SPEC §5.2 `auth_file`): basic authentication against the real
 /// registry with `htpasswd`, and the bearer-token flow against ``TokenProxy``.
-@Suite struct OCIAuthenticationTests {
+@Suite(.serialized) struct OCIAuthenticationTests {
     /// The detail of an `unauthorized` outcome, or an issue.
     static func refusal(_ outcome: SourceFetcher.Outcome, sourceLocation: SourceLocation = #_sourceLocation) -> String {
         guard case .unauthorized(_, let detail)? = outcome.unavailability else {

@@ -6,7 +6,7 @@ import ZephirTestSupport
 /// The OCI carrier (SPEC §5.2) against a real registry (Debian's docker-registry, the CNCF
 /// distribution registry): pushed with ``OCIPusher``, read through ``SourceFetcher``; request
 /// counts come from the registry's own log.
-@Suite struct OCIRegistryTests {
+@Suite(.serialized) struct OCIRegistryTests {
     /// The requests of the registry's log as `METHOD /v2/… STATUS`, digests shortened to their title.
     static func describe(_ requests: [Registry.Request], names: [String: String]) -> [String] {
         requests.map { request in

@@ -6,7 +6,8 @@ import ZephirTestSupport
 /// Archives an attacker (or a careless hand) could make, crafted with Python's `tarfile` around a
 /// genuine signed bundle: each is rejected with its named reason, or unavailable, before anything
 /// the index does not allow is unpacked; the transport's spool is always removed.
-@Suite struct ArchiveAttackTests {
+extension RealProcesses {
+@Suite(.serialized) struct ArchiveAttackTests {
     /// A genuine bundle and the crafted archive of `change(members)`, synced once.
     struct Attempt {
         var outcome: SourceFetcher.Outcome
@@ -176,4 +177,5 @@ import ZephirTestSupport
         let outcome = await FetchRun().run(try fixture.transport(archive.path), scratch: Scratch())
         #expect(outcome.unavailability?.reason == "malformed-archive", "\(outcome.summary)")
     }
+}
 }

@@ -6,7 +6,8 @@ import ZephirTestSupport
 /// The archive carrier (SPEC §5.2) through the trust pipeline: a bundle written by
 /// ``BundleWriter`` and repacked by ``ArchiveWriter`` syncs to the same snapshot as its folder,
 /// from a file and over HTTP; a sync that finds nothing new reads only the head of the archive.
-@Suite struct ArchiveCarrierTests {
+extension RealProcesses {
+@Suite(.serialized) struct ArchiveCarrierTests {
     /// The files and tree of a snapshot, for comparing carriers.
     struct Content: Equatable {
         var digest: String
@@ -185,4 +186,5 @@ import ZephirTestSupport
         #expect(report.files == fixture.index.files.count)
         #expect(report.models == 2)
     }
+}
 }

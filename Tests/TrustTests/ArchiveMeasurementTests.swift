@@ -8,7 +8,8 @@ import Testing
 /// --filter ArchiveMeasurementTests`, one case per process (peak memory is the process's);
 /// skipped otherwise. The bundle: `zephir-models fake generate DIR --models 1000 --variables 1000
 /// --sign KEY --source fake`.
-@Suite struct ArchiveMeasurementTests {
+extension RealProcesses {
+@Suite(.serialized) struct ArchiveMeasurementTests {
     static let environment = ProcessInfo.processInfo.environment
 
     @Test(.enabled(if: environment["ZEPHIR_ARCHIVE_BENCH"] != nil))
@@ -49,6 +50,7 @@ import Testing
         let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }
+}
 }
 
 /// A transport that times ``BundleTransport/prepare(files:needed:)`` (an archive reads its tree there).

@@ -6,7 +6,8 @@ import ZephirTestSupport
 /// An archive served by a server that fails on demand: every fault leaves the source unavailable
 /// (or, for bytes that are not an archive, unavailable as malformed), within the configured
 /// timeouts, and the transport's spool and connection are released.
-@Suite struct ArchiveNetworkFaultTests {
+extension RealProcesses {
+@Suite(.serialized) struct ArchiveNetworkFaultTests {
     struct Case: Sendable, CustomTestStringConvertible {
         var mode: MisbehavingServer.Mode
         /// `nil`: the sync succeeds; else the reason of the unavailability.
@@ -84,4 +85,5 @@ import ZephirTestSupport
         await transport.shutdown()
         #expect(fixture.spoolIsEmpty)
     }
+}
 }

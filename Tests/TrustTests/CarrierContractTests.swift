@@ -8,6 +8,7 @@ import ZephirTestSupport
 /// all "a place that serves `index.json`, `root/N.json` and files", and each passes the same
 /// cases here — through the real URL dispatch (``Transports/make(for:options:)``) and the real
 /// pipeline — so that the carrier never changes what is trusted.
+extension RealProcesses {
 @Suite(.serialized) struct CarrierContractTests {
     static let carriers: [CarrierKind] = CarrierKind.allCases
 
@@ -162,6 +163,7 @@ import ZephirTestSupport
         #expect(Self.observed(result.outcome) == "unavailable timeout")
         #expect(ContinuousClock.now - start < .seconds(30), "\(kind) took \(ContinuousClock.now - start)")
     }
+}
 }
 
 /// A source adapter that reads the configured URLs through the real dispatch and records what

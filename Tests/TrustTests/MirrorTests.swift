@@ -7,6 +7,7 @@ import ZephirTestSupport
 /// SPEC §5.2 mirrors, against real local HTTP servers: the highest version that verifies wins
 /// whatever the order; a mirror that is down, stale, forged or dies in the middle of a file is
 /// named for what it did, and the source is unavailable or rejected only when every mirror fails.
+extension RealProcesses {
 @Suite(.serialized) struct MirrorTests {
     /// Version 2, with a file large enough that a reset in its middle is a real partial body.
     static func bundle(version: Int = 2, signers: [PrivateKey] = [Keys.eole], amon: String = "souple") -> ForgedBundle {
@@ -182,4 +183,5 @@ import ZephirTestSupport
         guard case .updated = result.outcome else { Issue.record("\(result.outcome.summary)"); return }
         #expect(Self.statuses(result) == ["rejected 2 digest-mismatch", "served 2"])
     }
+}
 }
