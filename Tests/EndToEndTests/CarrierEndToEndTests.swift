@@ -7,6 +7,7 @@ import ZephirTestSupport
 /// `sync --source NAME --from FILE.tar.gz` (an air-gapped site), and `publish --out oci://…`
 /// then a sync from the registry, with the requests a one-file change costs, as the registry
 /// logged them.
+extension CarrierProcesses {
 @Suite(.serialized) struct CarrierEndToEndTests {
     func writeTree(_ w: Workspace, _ folder: String, amonDefault: String) throws {
         for (path, text) in eoleTree(amonDefault: amonDefault) { try w.write("\(folder)/\(path)", text) }
@@ -149,4 +150,5 @@ import ZephirTestSupport
         let root = ((try status.json() as? [String: Any])?["sources"] as? [[String: Any]])?.first?["root"] as? [String: Any]
         #expect(root?["version"] as? Int == 2, "\(status.stdout)")
     }
+}
 }

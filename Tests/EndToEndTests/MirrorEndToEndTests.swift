@@ -6,6 +6,7 @@ import ZephirTestSupport
 /// SPEC §5.2 with the binary: a source served by two mirrors keeps syncing when the first is
 /// stopped, says which mirror failed, and `status` shows each mirror's last result; `sync
 /// --source NAME --from PLACE` reads one source once from elsewhere (an air-gapped site).
+extension CarrierProcesses {
 @Suite(.serialized) struct MirrorEndToEndTests {
     /// Copies the published bundle into a mirror's folder, as `rsync --delete` would.
     func mirror(_ w: Workspace, to folder: String) throws {
@@ -97,4 +98,5 @@ import ZephirTestSupport
         #expect(unknown.code == 78)
         #expect(unknown.stderr.contains("no source is named 'acme'"), "\(unknown.stderr)")
     }
+}
 }
