@@ -38,7 +38,8 @@ let package = Package(
             pkgConfig: "libarchive",
             providers: [.apt(["libarchive-dev"])]
         ),
-        // One system call Glibc's Swift overlay does not expose (renameat2), for atomic publishing.
+        // One system call Glibc's Swift overlay does not expose (renameat2), for atomic publishing; the
+        // daemon's termination signal handler.
         .target(name: "CSupport", path: "Sources/CSupport"),
         .target(
             name: "ZephirCore",
@@ -71,7 +72,7 @@ let package = Package(
         .target(
             name: "ZephirOperations",
             dependencies: [
-                "ZephirCore",
+                "ZephirCore", "CSupport",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

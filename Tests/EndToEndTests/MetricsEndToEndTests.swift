@@ -137,7 +137,8 @@ func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?)
         #expect(((series.first?["value"] as? [Any])?.last as? String).flatMap(Double.init) == expiry)
 
         #expect(server.stop() != nil, "Prometheus stopped")
-        #expect(daemon.stop(SIGTERM) == 0, "the daemon stops cleanly on SIGTERM")
+        let stopped = daemon.stop(SIGTERM, within: 30)
+        #expect(stopped == 0, "the daemon stops cleanly on SIGTERM; its log ends with: \((try? String(contentsOf: w.file("daemon.log"), encoding: .utf8))?.suffix(3000) ?? "")")
         #expect(await httpGet("http://127.0.0.1:\(port)/healthz") == nil, "nothing listens once the daemon has stopped")
     }
 

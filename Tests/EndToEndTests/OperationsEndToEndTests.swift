@@ -144,7 +144,7 @@ import ZephirTestSupport
         let text = try String(contentsOf: log, encoding: .utf8)
         #expect(text.contains("eole=unavailable"))
         #expect(text.contains("eole=updated"))
-        #expect(text.contains("daemon stopped"))
+        #expect(text.contains("stopping on SIGTERM") && text.contains("daemon stopped"))
         // Never a tight loop: a handful of runs in the few seconds it ran.
         let runs = text.components(separatedBy: "sync run").count - 1
         #expect(runs >= 2 && runs < 20, "\(runs) runs")

@@ -10,7 +10,7 @@ struct DaemonCommand: AsyncParsableCommand {
         commandName: "daemon",
         abstract: "Syncs on a schedule until SIGTERM or SIGINT.",
         discussion: """
-        Runs `sync` every --interval (plus a random part of --jitter, so that many instances do not all fetch at once), reloading the configuration each time, delivering pending notifications, and logging one line per run on stderr. A failing source is retried after 1, 2, 4 … intervals (at most 6 hours). On SIGTERM or SIGINT it stops between runs, or abandons the run in flight before its commit. For a timer-driven setup instead, see config/systemd/.
+        Runs `sync` every --interval (plus a random part of --jitter, so that many instances do not all fetch at once), reloading the configuration each time, delivering pending notifications, and logging one line per run on stderr. A failing source is retried after 1, 2, 4 … intervals (at most 6 hours). On SIGTERM or SIGINT it stops between runs, or abandons the run in flight before its commit; a second one stops it at once (the database is left as the last commit made it). For a timer-driven setup instead, see config/systemd/.
 
         Example:
           zephir-models daemon --interval 1h --jitter 10m --config /etc/zephir-models/config.yml
@@ -42,7 +42,6 @@ struct DaemonCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Signals.unblockTermination()
         let logger = Logger(label: "zephir-models.daemon")
         let configPath = config
         try await ExitStatus.guarded {
@@ -65,22 +64,11 @@ struct DaemonCommand: AsyncParsableCommand {
             }
             services.append(.init(service: SyncDaemonService(daemon: daemon, options: options, health: monitoring?.health),
                                   successTerminationBehavior: .gracefullyShutdownGroup))
+            // Last, so that it is the first told when the group stops for another reason.
+            services.append(.init(service: TerminationSignals(logger: logger), successTerminationBehavior: .gracefullyShutdownGroup))
             logger.info("daemon started", metadata: ["interval": "\(interval)", "jitter": "\(jitter)", "metrics": "\(metricsListen ?? "off")"])
-            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [], logger: logger))
             try await group.run()
         }
-    }
-}
-
-/// Signals the daemon must see; swift-service-lifecycle's service group handles them.
-enum Signals {
-    /// A process started by another (a test runner, some supervisors) may inherit a blocked
-    /// SIGTERM; the daemon must see it.
-    static func unblockTermination() {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGTERM)
-        sigaddset(&set, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }
