@@ -13,60 +13,60 @@ extension CarrierProcesses {
         for (path, text) in eoleTree(amonDefault: amonDefault) { try w.write("\(folder)/\(path)", text) }
     }
 
-    func publish(_ w: Workspace, tree: String, version: Int, out: String, extra: [String] = []) throws -> CLI.Result {
+    func publish(_ w: Workspace, tree: String, version: Int, out: String, extra: [String] = []) async throws -> CLI.Result {
         if !FileManager.default.fileExists(atPath: w.file("keys/eole.key").path) {
-            let made = try w.cli.run(["keygen", "--out", "keys/eole"])
+            let made = try await w.cli.run(["keygen", "--out", "keys/eole"])
             #expect(made.code == 0, "\(made.stderr)")
             try FileManager.default.copyItem(at: w.file("keys/eole.pub"), to: w.file("eole.pub"))
         }
-        return try w.cli.run(["publish", tree, "--source", "eole", "--key", "keys/eole.key", "--version", "\(version)", "--expires", "30d",
+        return try await w.cli.run(["publish", tree, "--source", "eole", "--key", "keys/eole.key", "--version", "\(version)", "--expires", "30d",
                               "--out", out, "--json"] + extra)
     }
 
-    func amon(_ w: Workspace) throws -> String {
-        let shown = try w.zm(["models", "show", "2.7.1/amon", "--json"])
+    func amon(_ w: Workspace) async throws -> String {
+        let shown = try await w.zm(["models", "show", "2.7.1/amon", "--json"])
         return shown.stdout
     }
 
-    @Test func anAirGappedSiteSyncsFromAnArchiveOnRemovableMedia() throws {
+    @Test func anAirGappedSiteSyncsFromAnArchiveOnRemovableMedia() async throws {
         let w = Workspace()
         try writeTree(w, "tree", amonDefault: "souple")
-        let published = try publish(w, tree: "tree", version: 1, out: "usb/eole-1.tar.gz")
+        let published = try await publish(w, tree: "tree", version: 1, out: "usb/eole-1.tar.gz")
         #expect(published.code == 0, "\(published.stderr)")
         // The configured URL cannot be reached from the site.
         try w.configure([fileSource("eole", priority: 100, url: "https://eole.invalid/zephir/eole")])
-        let offline = try w.sync()
+        let offline = try await w.sync()
         #expect(offline.code == 3, "\(offline.stderr)")
 
-        let synced = try w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"])
+        let synced = try await w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"])
         #expect(synced.code == 0, "\(synced.stderr)")
         #expect(synced.report.result(of: "eole") == "updated")
-        #expect(try amon(w).contains("souple"))
+        #expect(try await amon(w).contains("souple"))
 
         // Version 2 on the key; an older archive is then a rollback.
         try writeTree(w, "tree", amonDefault: "strict")
-        #expect(try publish(w, tree: "tree", version: 2, out: "usb/eole-2.tar.gz").code == 0)
-        #expect(try w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"]).code == 0)
-        #expect(try amon(w).contains("strict"))
-        let old = try w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"])
+        #expect(try await publish(w, tree: "tree", version: 2, out: "usb/eole-2.tar.gz").code == 0)
+        #expect(try await w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"]).code == 0)
+        #expect(try await amon(w).contains("strict"))
+        let old = try await w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"])
         #expect(old.code == 3)
         #expect(old.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "rollback")
 
         // A tampered archive (one byte of a tree member flipped) is refused, the models untouched.
         try writeTree(w, "tree", amonDefault: "aucun")
-        #expect(try publish(w, tree: "tree", version: 3, out: "usb/eole-3.tar").code == 0)
+        #expect(try await publish(w, tree: "tree", version: 3, out: "usb/eole-3.tar").code == 0)
         var bytes = [UInt8](try Data(contentsOf: w.file("usb/eole-3.tar")))
         let marker = Array("aucun}".utf8)
         let at = (0...(bytes.count - marker.count)).last { Array(bytes[$0..<$0 + marker.count]) == marker }!
         bytes[at] = UInt8(ascii: "L")
         try Data(bytes).write(to: w.file("usb/eole-3.tar"))
-        let tampered = try w.sync(["--source", "eole", "--from", "usb/eole-3.tar"])
+        let tampered = try await w.sync(["--source", "eole", "--from", "usb/eole-3.tar"])
         #expect(tampered.code == 3)
         #expect(tampered.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "digest-mismatch")
-        #expect(try amon(w).contains("strict"))
+        #expect(try await amon(w).contains("strict"))
 
         // Publishing an older version into an existing archive is refused like into a folder.
-        let older = try publish(w, tree: "tree", version: 1, out: "usb/eole-2.tar.gz")
+        let older = try await publish(w, tree: "tree", version: 1, out: "usb/eole-2.tar.gz")
         #expect(older.code == 65)
         #expect(older.stderr.contains("already holds version 2"), "\(older.stderr)")
     }
@@ -77,45 +77,45 @@ extension CarrierProcesses {
         defer { registry.stop() }
         let url = registry.url("zephir/eole", tag: "stable")
         try writeTree(w, "tree", amonDefault: "souple")
-        let first = try publish(w, tree: "tree", version: 1, out: url)
+        let first = try await publish(w, tree: "tree", version: 1, out: url)
         #expect(first.code == 0, "\(first.stderr)")
         try w.configure([fileSource("eole", priority: 100, url: url)])
-        let synced = try w.sync()
+        let synced = try await w.sync()
         #expect(synced.code == 0, "\(synced.stderr)")
-        #expect(try amon(w).contains("souple"))
+        #expect(try await amon(w).contains("souple"))
 
         // No change: one request, the manifest.
         var mark = await registry.mark()
-        #expect(try w.sync().code == 0)
+        #expect(try await w.sync().code == 0)
         let idle = await registry.requests(since: mark)
         #expect(idle.map(\.method) == ["GET"] && idle.first?.path.contains("/manifests/") == true, "\(idle)")
 
         // One file changed: the publication uploads it and the new index only, the sync downloads it alone.
         try writeTree(w, "tree", amonDefault: "strict")
         mark = await registry.mark()
-        let second = try publish(w, tree: "tree", version: 2, out: url)
+        let second = try await publish(w, tree: "tree", version: 2, out: url)
         #expect(second.code == 0, "\(second.stderr)")
         let push = (try second.json() as? [String: Any])?["push"] as? [String: Any] ?? [:]
         #expect(push["uploaded"] as? Int == 2, "\(push)")
         let pushed = await registry.requests(since: mark)
         #expect(pushed.filter { $0.method == "PUT" && $0.path.contains("/blobs/") }.count == 2, "\(pushed)")
         mark = await registry.mark()
-        let update = try w.sync()
+        let update = try await w.sync()
         #expect(update.code == 0, "\(update.stderr)")
         #expect(update.report.sources.first?["filesFetched"] as? Int == 1)
         let fetched = await registry.requests(since: mark)
         #expect(fetched.map(\.method) == ["GET", "GET"], "the manifest, then the one blob: \(fetched)")
-        #expect(try amon(w).contains("strict"))
+        #expect(try await amon(w).contains("strict"))
 
         // An older version is refused by the registry's current content.
-        let older = try publish(w, tree: "tree", version: 1, out: url)
+        let older = try await publish(w, tree: "tree", version: 1, out: url)
         #expect(older.code == 65, "\(older.stderr)")
     }
 
-    @Test func anArchiveCarriesTheRootsSoThatAnOfflineSiteFollowsARotation() throws {
+    @Test func anArchiveCarriesTheRootsSoThatAnOfflineSiteFollowsARotation() async throws {
         let w = Workspace()
-        for name in ["root", "index-1", "index-2"] { #expect(try w.cli.run(["keygen", "--out", "keys/\(name)"]).code == 0) }
-        let created = try w.cli.run(["root", "create", "--source", "eole", "--root-key", "keys/root.key", "--root-threshold", "1",
+        for name in ["root", "index-1", "index-2"] { #expect(try await w.cli.run(["keygen", "--out", "keys/\(name)"]).code == 0) }
+        let created = try await w.cli.run(["root", "create", "--source", "eole", "--root-key", "keys/root.key", "--root-threshold", "1",
                                      "--index-pub", "keys/index-1.pub", "--index-threshold", "1", "--expires", "365d", "--out", "roots"])
         #expect(created.code == 0, "\(created.stderr)")
         try FileManager.default.copyItem(at: w.file("roots/root/1.json"), to: w.file("eole.root.json"))
@@ -127,26 +127,26 @@ extension CarrierProcesses {
                 signature: {policy: required, root: eole.root.json}
 
             """])
-        func publish(_ version: Int, key: String, out: String) throws -> CLI.Result {
-            try w.cli.run(["publish", "tree", "--source", "eole", "--key", "keys/\(key).key", "--version", "\(version)", "--expires", "30d",
+        func publish(_ version: Int, key: String, out: String) async throws -> CLI.Result {
+            try await w.cli.run(["publish", "tree", "--source", "eole", "--key", "keys/\(key).key", "--version", "\(version)", "--expires", "30d",
                            "--out", out, "--roots", "roots"])
         }
         try writeTree(w, "tree", amonDefault: "souple")
-        let v1 = try publish(1, key: "index-1", out: "usb/eole-1.tar.gz")
+        let v1 = try await publish(1, key: "index-1", out: "usb/eole-1.tar.gz")
         #expect(v1.code == 0, "\(v1.stderr)")
-        #expect(try w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"]).code == 0)
+        #expect(try await w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"]).code == 0)
 
         // The publisher rotates the index key; the next archive carries root 2 and is signed by the new key.
-        let rotated = try w.cli.run(["root", "rotate", "roots", "--key", "keys/root.key", "--index-pub", "keys/index-2.pub", "--expires", "365d"])
+        let rotated = try await w.cli.run(["root", "rotate", "roots", "--key", "keys/root.key", "--index-pub", "keys/index-2.pub", "--expires", "365d"])
         #expect(rotated.code == 0, "\(rotated.stderr)")
-        let stale = try publish(2, key: "index-1", out: "usb/eole-2.tar.gz")
+        let stale = try await publish(2, key: "index-1", out: "usb/eole-2.tar.gz")
         #expect(stale.code == 65, "the old index key is refused once root 2 names another: \(stale.stderr)")
         try writeTree(w, "tree", amonDefault: "strict")
-        #expect(try publish(2, key: "index-2", out: "usb/eole-2.tar.gz").code == 0)
-        let synced = try w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"])
+        #expect(try await publish(2, key: "index-2", out: "usb/eole-2.tar.gz").code == 0)
+        let synced = try await w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"])
         #expect(synced.code == 0, "\(synced.stderr)")
-        #expect(try amon(w).contains("strict"))
-        let status = try w.zm(["status", "--json"])
+        #expect(try await amon(w).contains("strict"))
+        let status = try await w.zm(["status", "--json"])
         let root = ((try status.json() as? [String: Any])?["sources"] as? [[String: Any]])?.first?["root"] as? [String: Any]
         #expect(root?["version"] as? Int == 2, "\(status.stdout)")
     }

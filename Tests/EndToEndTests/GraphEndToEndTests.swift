@@ -22,12 +22,12 @@ import ZephirTestSupport
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: dot), "graphviz is not installed (apt-get install graphviz)"))
-    func theDemoIsDrawnWithItsSourcesLocalChildrenAndConflicts() throws {
+    func theDemoIsDrawnWithItsSourcesLocalChildrenAndConflicts() async throws {
         let w = Workspace()
         let config = ZephirExecutable.repository.appendingPathComponent("config/zephir-models.yml").path
-        #expect(try w.cli.run(["sync", "--config", config]).code == 0)
-        #expect(try w.cli.run(["models", "derive", "--parent", "2.7.1/amon", "--name", "amon-lycee", "--config", config]).code == 0)
-        let graph = try w.cli.run(["models", "graph", "--config", config])
+        #expect(try await w.cli.run(["sync", "--config", config]).code == 0)
+        #expect(try await w.cli.run(["models", "derive", "--parent", "2.7.1/amon", "--name", "amon-lycee", "--config", config]).code == 0)
+        let graph = try await w.cli.run(["models", "graph", "--config", config])
         #expect(graph.code == 0, "\(graph.stderr)")
         try w.write("demo.dot", graph.stdout)
         let picture = try drawn(w.file("demo.dot"))
@@ -39,14 +39,14 @@ import ZephirTestSupport
         #expect(graph.stdout.contains("\"2.7.1/amon\" -> \"2.7.1/amon-lycee\" [style=dashed];"))
         for source in ["eole", "acme", "fake"] { #expect(graph.stdout.contains("[label=\"\(source)\\npriority")) }
 
-        let svg = try w.cli.run(["models", "graph", "--release", "2.7.1", "--format", "svg", "--config", config])
+        let svg = try await w.cli.run(["models", "graph", "--release", "2.7.1", "--format", "svg", "--config", config])
         #expect(svg.code == 0)
         #expect(svg.stdout.hasPrefix("<?xml") && svg.stdout.contains("<svg") && svg.stdout.contains("release 2.7.1"))
         #expect(!svg.stdout.contains("release 2.7.0"), "--release keeps one release")
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: dot), "graphviz is not installed (apt-get install graphviz)"))
-    func aGeneratedThousandModelDatasetIsDrawn() throws {
+    func aGeneratedThousandModelDatasetIsDrawn() async throws {
         let w = Workspace()
         try w.configure(["""
               - name: fake
@@ -56,8 +56,8 @@ import ZephirTestSupport
                 signature: {policy: off}
 
             """])
-        #expect(try w.sync().code == 0)
-        let graph = try w.zm(["models", "graph"])
+        #expect(try await w.sync().code == 0)
+        let graph = try await w.zm(["models", "graph"])
         #expect(graph.code == 0)
         let nodes = graph.stdout.split(separator: "\n").filter { $0.contains("root model from fake") }
         #expect(nodes.count == 1000)
@@ -67,13 +67,13 @@ import ZephirTestSupport
         #expect(Date().timeIntervalSince(started) < 60)
     }
 
-    @Test func withoutGraphvizSVGFailsNamingThePackage() throws {
+    @Test func withoutGraphvizSVGFailsNamingThePackage() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         try w.configure([fileSource("eole", priority: 100)])
-        #expect(try w.sync().code == 0)
+        #expect(try await w.sync().code == 0)
         try FileManager.default.createDirectory(at: w.file("empty-bin"), withIntermediateDirectories: true)
-        let result = try w.cli.run(["models", "graph", "--format", "svg", "--config", "config.yml"], environment: ["PATH": w.file("empty-bin").path])
+        let result = try await w.cli.run(["models", "graph", "--format", "svg", "--config", "config.yml"], environment: ["PATH": w.file("empty-bin").path])
         #expect(result.code == 69)
         #expect(result.stdout.isEmpty)
         #expect(result.stderr.contains("install the Debian package graphviz"), "\(result.stderr)")

@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,14 +26,16 @@ struct CLI {
     let directory: URL
 
     @discardableResult
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
-        let result = try ChildProcess.zephir(arguments, in: directory, environment: environment).waitUntilExit()
+    /// Awaits the end without holding a thread of the shared pool: with two cores, two scenarios
+    /// blocked in `waitUntilExit` starved every timer of the test process.
+    func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        let result = try await ChildProcess.zephir(arguments, in: directory, environment: environment).wait()
         return Result(code: result.code, stdout: result.stdout, stderr: result.stderr)
     }
 
     /// Runs `sync --json` and returns its exit code and report.
-    func sync(_ extra: [String] = []) throws -> (code: Int32, report: [String: Any], stderr: String) {
-        let result = try run(["sync", "--json"] + extra)
+    func sync(_ extra: [String] = []) async throws -> (code: Int32, report: [String: Any], stderr: String) {
+        let result = try await run(["sync", "--json"] + extra)
         let report = (try? result.json()) as? [String: Any] ?? [:]
         return (result.code, report, result.stderr)
     }

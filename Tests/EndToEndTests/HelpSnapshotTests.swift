@@ -11,9 +11,9 @@ import ZephirTestSupport
     static let folder = ZephirExecutable.repository.appendingPathComponent("Tests/HelpSnapshots")
     static let record = ProcessInfo.processInfo.environment["ZEPHIR_RECORD_HELP"] == "1"
 
-    func help(_ path: [String]) throws -> String {
+    func help(_ path: [String]) async throws -> String {
         let cli = CLI(directory: FileManager.default.temporaryDirectory)
-        let result = try cli.run(path + ["--help"], environment: ["COLUMNS": String(Self.width), "LINES": "50"])
+        let result = try await cli.run(path + ["--help"], environment: ["COLUMNS": String(Self.width), "LINES": "50"])
         #expect(result.code == 0, "\(path) --help")
         return result.stdout
     }
@@ -30,13 +30,13 @@ import ZephirTestSupport
     }
 
     /// Every command path, found from the root's help down.
-    func commands() throws -> [[String]] {
+    func commands() async throws -> [[String]] {
         var found: [[String]] = []
         var queue: [[String]] = [[]]
         while let path = queue.first {
             queue.removeFirst()
             found.append(path)
-            queue += subcommands(of: try help(path)).map { path + [$0] }
+            queue += subcommands(of: try await help(path)).map { path + [$0] }
         }
         return found
     }
@@ -45,12 +45,12 @@ import ZephirTestSupport
         Self.folder.appendingPathComponent((["zephir-models"] + path).joined(separator: "-") + ".txt")
     }
 
-    @Test func everyCommandsHelpMatchesItsSnapshot() throws {
-        let commands = try commands()
+    @Test func everyCommandsHelpMatchesItsSnapshot() async throws {
+        let commands = try await commands()
         #expect(commands.count >= 20, "\(commands)")
         if Self.record { try FileManager.default.createDirectory(at: Self.folder, withIntermediateDirectories: true) }
         for path in commands {
-            let text = try help(path)
+            let text = try await help(path)
             if Self.record { try Data(text.utf8).write(to: snapshot(path)) }
             let expected = try? String(contentsOf: snapshot(path), encoding: .utf8)
             #expect(expected != nil, "no snapshot for `\((["zephir-models"] + path).joined(separator: " ")) --help`: record it with ZEPHIR_RECORD_HELP=1")
@@ -60,9 +60,9 @@ import ZephirTestSupport
         #expect(Set(snapshots) == Set(commands.map { snapshot($0).lastPathComponent }), "a snapshot for each command and no other")
     }
 
-    @Test func proseIsWrappedByTheParserNotInTheSource() throws {
+    @Test func proseIsWrappedByTheParserNotInTheSource() async throws {
         // A sentence of the sync help that the source used to break after "passes".
-        let text = try help(["sync"])
+        let text = try await help(["sync"])
         #expect(text.contains("Every enabled source not on hold is fetched concurrently and trusted only if it passes its\nsignature policy"), "\(text)")
     }
 }

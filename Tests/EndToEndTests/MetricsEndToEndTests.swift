@@ -21,14 +21,20 @@ final class Background: @unchecked Sendable {
         try process.run()
     }
 
-    /// Sends `signal`, waits up to `seconds` for the exit; `nil` if it did not exit in time.
-    func stop(_ signal: Int32 = SIGKILL, within seconds: TimeInterval = 10) -> Int32? {
+    /// Sends `signal`, waits up to `seconds` for the exit (without holding a thread of the shared
+    /// pool); `nil` if it did not exit in time.
+    func stop(_ signal: Int32 = SIGKILL, within seconds: TimeInterval = 10) async -> Int32? {
         if process.isRunning { kill(process.processIdentifier, signal) }
         let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { usleep(50_000) }
+        while process.isRunning && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
         guard !process.isRunning else { return nil }
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// SIGKILL, without waiting (for a `defer`).
+    func forceStop() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit {
@@ -62,8 +68,8 @@ func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?)
     static let promtool = "/usr/bin/promtool"
 
     /// The expiry the workspace's source `name` has installed, as Unix time.
-    func installedExpiry(_ w: Workspace, _ name: String) throws -> Double? {
-        let status = try w.zm(["status", "--json"]).json() as? [String: Any]
+    func installedExpiry(_ w: Workspace, _ name: String) async throws -> Double? {
+        let status = try await w.zm(["status", "--json"]).json() as? [String: Any]
         let source = (status?["sources"] as? [[String: Any]])?.first { $0["name"] as? String == name }
         return (source?["expires"] as? String).flatMap(RFC3339.parse)?.timeIntervalSince1970
     }
@@ -90,7 +96,7 @@ func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?)
         let port = freePort()
         let daemon = try Background(ZephirExecutable.url.path, ["daemon", "--interval", "1s", "--metrics-listen", "127.0.0.1:\(port)", "--config", "config.yml"],
                                     in: w.root, log: w.file("daemon.log"))
-        defer { _ = daemon.stop() }
+        defer { daemon.forceStop() }
 
         let health = await eventually(within: 20) { await httpGet("http://127.0.0.1:\(port)/healthz").flatMap { $0.status == 200 ? $0 : nil } }
         #expect(health?.body == "ok\n", "the daemon answers /healthz: \((try? String(contentsOf: w.file("daemon.log"), encoding: .utf8)) ?? "")")
@@ -105,7 +111,7 @@ func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?)
             #expect(text.contains("# HELP \(name) ") && text.contains("# TYPE \(name) "), "\(name)")
         }
         #expect(try promtoolAccepts(text, in: w), "promtool check metrics accepts /metrics")
-        let expiry = try #require(try installedExpiry(w, "eole"))
+        let expiry = try await #require(try installedExpiry(w, "eole"))
 
         // A Prometheus of its own: temporary config and storage, 127.0.0.1, a free port, scraping every second.
         let prometheusPort = freePort()
@@ -120,7 +126,7 @@ func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?)
                                                       "--storage.tsdb.path=\(w.file("prometheus/data").path)",
                                                       "--web.listen-address=127.0.0.1:\(prometheusPort)"],
                                     in: w.root, log: w.file("prometheus.log"))
-        defer { _ = server.stop() }
+        defer { server.forceStop() }
         let query = "http://127.0.0.1:\(prometheusPort)/api/v1/query?query=zephir_models_source_expiry_timestamp_seconds"
         let answer = await eventually(within: 45) { () -> [[String: Any]]? in
             guard let response = await httpGet(query), response.status == 200,
@@ -136,35 +142,35 @@ func eventually<T>(within seconds: TimeInterval, _ probe: () async throws -> T?)
         #expect(labels?["job"] == "zephir-models")
         #expect(((series.first?["value"] as? [Any])?.last as? String).flatMap(Double.init) == expiry)
 
-        #expect(server.stop() != nil, "Prometheus stopped")
-        let stopped = daemon.stop(SIGTERM, within: 30)
+        #expect(await server.stop() != nil, "Prometheus stopped")
+        let stopped = await daemon.stop(SIGTERM, within: 30)
         #expect(stopped == 0, "the daemon stops cleanly on SIGTERM; its log ends with: \((try? String(contentsOf: w.file("daemon.log"), encoding: .utf8))?.suffix(3000) ?? "")")
         #expect(await httpGet("http://127.0.0.1:\(port)/healthz") == nil, "nothing listens once the daemon has stopped")
     }
 
-    @Test func syncWritesTheMetricsFileAtomicallyAndAnUnwritableOneExits73() throws {
+    @Test func syncWritesTheMetricsFileAtomicallyAndAnUnwritableOneExits73() async throws {
         let w = Workspace()
         try w.publish("eole", version: 2, files: eoleTree(), expires: 40 * 86400)
         try w.configure([fileSource("eole", priority: 100)])
         try FileManager.default.createDirectory(at: w.file("textfile"), withIntermediateDirectories: true)
-        let run = try w.zm(["sync", "--quiet", "--metrics-file", "textfile/zephir-models.prom"])
+        let run = try await w.zm(["sync", "--quiet", "--metrics-file", "textfile/zephir-models.prom"])
         #expect(run.code == 0, "\(run.stderr)")
         let text = try String(contentsOf: w.file("textfile/zephir-models.prom"), encoding: .utf8)
         #expect(text.contains("zephir_models_sync_runs_total{status=\"applied\"} 1\n"))
         #expect(text.contains("zephir_models_source_installed_version{source=\"eole\"} 2.0\n"))
         #expect(text.contains("zephir_models_models{origin=\"root\"} 3.0\n"))
-        let expiry = try #require(try installedExpiry(w, "eole"))
+        let expiry = try await #require(try installedExpiry(w, "eole"))
         #expect(text.contains("zephir_models_source_expiry_timestamp_seconds{source=\"eole\"} \(expiry)\n"), "\(text)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: w.file("textfile").path) == ["zephir-models.prom"], "no temporary file left")
         if FileManager.default.isExecutableFile(atPath: Self.promtool) { #expect(try promtoolAccepts(text, in: w)) }
 
-        let again = try w.zm(["sync", "--quiet", "--metrics-file", "textfile/zephir-models.prom"])
+        let again = try await w.zm(["sync", "--quiet", "--metrics-file", "textfile/zephir-models.prom"])
         #expect(again.code == 0)
         #expect(try String(contentsOf: w.file("textfile/zephir-models.prom"), encoding: .utf8).contains("zephir_models_sync_runs_total{status=\"unchanged\"} 1\n"))
 
-        let unwritable = try w.zm(["sync", "--quiet", "--metrics-file", "no-such-folder/zephir-models.prom"])
+        let unwritable = try await w.zm(["sync", "--quiet", "--metrics-file", "no-such-folder/zephir-models.prom"])
         #expect(unwritable.code == 73)
         #expect(unwritable.stderr.contains("no-such-folder/zephir-models.prom: cannot write"), "\(unwritable.stderr)")
-        #expect(try w.zm(["sync", "--dry-run", "--metrics-file", "x.prom"]).code == 64)
+        #expect(try await w.zm(["sync", "--dry-run", "--metrics-file", "x.prom"]).code == 64)
     }
 }

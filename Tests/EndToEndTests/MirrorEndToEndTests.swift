@@ -16,13 +16,13 @@ extension CarrierProcesses {
         try FileManager.default.copyItem(at: w.file("bundles/eole"), to: target)
     }
 
-    func mirrors(_ w: Workspace) throws -> [[String: Any]] {
-        let status = try w.zm(["status", "--json"])
+    func mirrors(_ w: Workspace) async throws -> [[String: Any]] {
+        let status = try await w.zm(["status", "--json"])
         #expect(status.code == 0, "\(status.stderr)")
         return ((try status.json() as? [String: Any])?["sources"] as? [[String: Any]])?.first?["mirrors"] as? [[String: Any]] ?? []
     }
 
-    @Test func aSyncFromTwoMirrorsWithTheFirstStoppedAppliesAndNamesTheMirror() throws {
+    @Test func aSyncFromTwoMirrorsWithTheFirstStoppedAppliesAndNamesTheMirror() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "souple"))
         try mirror(w, to: "www-a/eole")
@@ -40,16 +40,16 @@ extension CarrierProcesses {
 
             """])
 
-        let first = try w.sync()
+        let first = try await w.sync()
         #expect(first.code == 0, "\(first.stderr)")
         #expect(first.report.result(of: "eole") == "updated")
-        #expect(try mirrors(w).map { $0["lastResult"] as? String } == ["served", "served"])
+        #expect(try await mirrors(w).map { $0["lastResult"] as? String } == ["served", "served"])
 
         // The first mirror goes down; the publisher's v2 reaches the second one only.
         a.stop()
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"))
         try mirror(w, to: "www-b/eole")
-        let second = try w.sync()
+        let second = try await w.sync()
         #expect(second.code == 0, "a mirror down is a warning, not a failed source: \(second.stderr)")
         #expect(second.report.result(of: "eole") == "updated")
         let warnings = second.report.conflicts(kind: "mirror-unavailable")
@@ -57,44 +57,44 @@ extension CarrierProcesses {
         #expect(warnings.first?["mirror"] as? String == "\(a.base)/eole/")
         #expect(warnings.first?["severity"] as? String == "warning")
         #expect(second.report.conflicts(kind: "source-unavailable").isEmpty)
-        let status = try mirrors(w)
+        let status = try await mirrors(w)
         #expect(status.map { $0["lastResult"] as? String } == ["unavailable", "served"])
         #expect(status.last?["version"] as? Int == 2)
-        let text = try w.zm(["status"])
+        let text = try await w.zm(["status"])
         #expect(text.stdout.contains("mirror:     \(a.base)/eole/: unavailable"), "\(text.stdout)")
         #expect(text.stdout.contains("mirror:     \(b.base)/eole/: served, version 2"), "\(text.stdout)")
 
         // Both down: now the source is unavailable, its v2 kept.
         b.stop()
-        let third = try w.sync()
+        let third = try await w.sync()
         #expect(third.code == 3 || third.code == 2, "\(third.stderr)")
         #expect(third.report.conflicts(kind: "source-unavailable").first?["detail"].map { "\($0)" }?.contains("every mirror failed") == true,
                 "\(third.report.conflicts)")
-        #expect(try mirrors(w).map { $0["lastResult"] as? String } == ["unavailable", "unavailable"])
+        #expect(try await mirrors(w).map { $0["lastResult"] as? String } == ["unavailable", "unavailable"])
     }
 
-    @Test func fromReadsOneSourceOnceFromElsewhereAndItsSignaturePolicyStillDecides() throws {
+    @Test func fromReadsOneSourceOnceFromElsewhereAndItsSignaturePolicyStillDecides() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "souple"))
         try w.configure([fileSource("eole", priority: 100, url: "https://eole.invalid/zephir/eole")])
 
         // The configured URL cannot be reached from here; the USB key can.
         try mirror(w, to: "usb/eole")
-        let synced = try w.sync(["--source", "eole", "--from", "usb/eole"])
+        let synced = try await w.sync(["--source", "eole", "--from", "usb/eole"])
         #expect(synced.code == 0, "\(synced.stderr)")
         #expect(synced.report.result(of: "eole") == "updated")
 
         // A forged copy on the key is refused like any other.
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"), signers: ["mallory"])
         try mirror(w, to: "usb/forged")
-        let forged = try w.sync(["--source", "eole", "--from", "usb/forged"])
+        let forged = try await w.sync(["--source", "eole", "--from", "usb/forged"])
         #expect(forged.code == 3, "\(forged.stderr)")
         #expect(forged.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "unknown-key")
 
-        let noSource = try w.zm(["sync", "--from", "usb/eole"])
+        let noSource = try await w.zm(["sync", "--from", "usb/eole"])
         #expect(noSource.code == 64)
         #expect(noSource.stderr.contains("exactly one --source"), "\(noSource.stderr)")
-        let unknown = try w.zm(["sync", "--source", "acme", "--from", "usb/eole"])
+        let unknown = try await w.zm(["sync", "--source", "acme", "--from", "usb/eole"])
         #expect(unknown.code == 78)
         #expect(unknown.stderr.contains("no source is named 'acme'"), "\(unknown.stderr)")
     }

@@ -24,7 +24,7 @@ import ZephirTestSupport
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: promtool), "promtool is not installed (apt-get install prometheus)"))
-    func theRulesAndTheScrapeConfigurationPassPromtool() throws {
+    func theRulesAndTheScrapeConfigurationPassPromtool() async throws {
         let rules = try runPromtool(["check", "rules", "zephir-models.rules.yml"])
         #expect(rules.status == 0 && rules.output.contains("SUCCESS: 2 rules found"), "\(rules.output)")
         let config = try runPromtool(["check", "config", "prometheus.yml"])
@@ -33,7 +33,7 @@ import ZephirTestSupport
         #expect(tests.status == 0, "\(tests.output)")
     }
 
-    @Test func theDocumentedRulesAreTheShippedOnes() throws {
+    @Test func theDocumentedRulesAreTheShippedOnes() async throws {
         let docs = try String(contentsOf: ZephirExecutable.repository.appendingPathComponent("docs/operations.md"), encoding: .utf8)
         let rules = try String(contentsOf: Self.folder.appendingPathComponent("zephir-models.rules.yml"), encoding: .utf8)
         for expression in ["zephir_models_source_expiry_timestamp_seconds - time() < 7 * 86400",

@@ -4,69 +4,69 @@ import Testing
 import ZephirTestSupport
 
 @Suite(.serialized) struct OperationsEndToEndTests {
-    func amonDefault(_ w: Workspace) throws -> String? {
-        ((try w.model("2.7.1/amon")["variables"] as? [[String: Any]])?.first {
+    func amonDefault(_ w: Workspace) async throws -> String? {
+        ((try await w.model("2.7.1/amon")["variables"] as? [[String: Any]])?.first {
             ($0["variable"] as? [String: Any])?["name"] as? String == "mode_filtrage" }?["variable"] as? [String: Any])?["defaultValue"] as? String
     }
 
-    @Test func rollbackHoldAndUnholdKeepTheRollbackFloor() throws {
+    @Test func rollbackHoldAndUnholdKeepTheRollbackFloor() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         try w.configure([fileSource("eole", priority: 100)])
-        #expect(try w.sync().code == 0)
-        #expect(try w.zm(["models", "derive", "--parent", "2.7.1/amon", "--name", "amon-lycee", "--set", "mode_filtrage=aucun"]).code == 0)
+        #expect(try await w.sync().code == 0)
+        #expect(try await w.zm(["models", "derive", "--parent", "2.7.1/amon", "--name", "amon-lycee", "--set", "mode_filtrage=aucun"]).code == 0)
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict", withScribe: false))
-        #expect(try w.sync().code == 0)
-        #expect(try amonDefault(w) == "strict")
-        let local = try w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout
+        #expect(try await w.sync().code == 0)
+        #expect(try await amonDefault(w) == "strict")
+        let local = try await w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout
 
-        let rollback = try w.zm(["rollback", "--to", "1", "--json"])
+        let rollback = try await w.zm(["rollback", "--to", "1", "--json"])
         #expect(rollback.code == 0, "\(rollback.stderr)")
         let report = try rollback.json() as? [String: Any] ?? [:]
         #expect(report.result(of: "eole") == "rolled-back")
         #expect(Set(report.changes.map { "\($0["action"]!) \($0["subject"]!)" }) == ["change 2.7.1/amon", "add 2.7.1/scribe"])
-        #expect(try amonDefault(w) == "souple")
-        let status = try w.zm(["status", "--json"]).json() as? [String: Any]
+        #expect(try await amonDefault(w) == "souple")
+        let status = try await w.zm(["status", "--json"]).json() as? [String: Any]
         let eole = (status?["sources"] as? [[String: Any]])?.first
         #expect(eole?["held"] as? Bool == true && eole?["installedVersion"] as? Int == 1)
 
         // Held: the next sync does not undo the rollback.
-        let held = try w.sync()
+        let held = try await w.sync()
         #expect(held.code == 0 && held.report.result(of: "eole") == "held")
-        #expect(try amonDefault(w) == "souple")
+        #expect(try await amonDefault(w) == "souple")
 
         // Unheld: an older version than ever installed is still a rollback attack.
-        #expect(try w.zm(["unhold", "eole"]).code == 0)
+        #expect(try await w.zm(["unhold", "eole"]).code == 0)
         try FileManager.default.removeItem(at: w.file("bundles/eole"))
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "aucun"))
-        let attack = try w.sync()
+        let attack = try await w.sync()
         #expect(attack.code == 3)
         #expect(attack.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "rollback")
         try w.publish("eole", version: 3, files: eoleTree(amonDefault: "aucun"))
-        let resumed = try w.sync()
+        let resumed = try await w.sync()
         #expect(resumed.code == 0 && resumed.report.result(of: "eole") == "updated")
-        #expect(try amonDefault(w) == "aucun")
-        #expect(try w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout.contains(#""overrides""#))
-        #expect(try w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout.components(separatedBy: "\"local\"")[1]
+        #expect(try await amonDefault(w) == "aucun")
+        #expect(try await w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout.contains(#""overrides""#))
+        #expect(try await w.zm(["models", "show", "2.7.1/amon-lycee", "--json"]).stdout.components(separatedBy: "\"local\"")[1]
                 == local.components(separatedBy: "\"local\"")[1])
 
-        #expect(try w.zm(["rollback", "--to", "999"]).code == 64)
-        #expect(try w.zm(["hold", "nobody"]).code == 64)
+        #expect(try await w.zm(["rollback", "--to", "999"]).code == 64)
+        #expect(try await w.zm(["hold", "nobody"]).code == 64)
     }
 
-    @Test func aFailedWebhookDeliveryIsRetriedByTheNextRunAndNeverDuplicated() throws {
+    @Test func aFailedWebhookDeliveryIsRetriedByTheNextRunAndNeverDuplicated() async throws {
         let w = Workspace()
         let receiver = try WebhookReceiver(in: w.root, failures: 1)
         defer { receiver.stop() }
         try w.publish("eole", version: 1, files: eoleTree())
         try w.configure([fileSource("eole", priority: 100)], extra: "notify:\n  - webhook: http://127.0.0.1:\(receiver.port)/hook\n")
 
-        let first = try w.sync()
+        let first = try await w.sync()
         #expect(first.code == 0, "a failing sink never fails a sync: \(first.stderr)")
         #expect(first.stderr.contains("HTTP 500"))
         #expect(receiver.requests.map { $0["status"] as? Int } == [500])
 
-        let second = try w.sync()   // nothing new: no new message, but the pending one is retried
+        let second = try await w.sync()   // nothing new: no new message, but the pending one is retried
         #expect(second.code == 0)
         let requests = receiver.requests
         #expect(requests.map { $0["status"] as? Int } == [500, 200])
@@ -75,21 +75,21 @@ import ZephirTestSupport
         #expect(body?["run"] as? Int == 1 && body?["status"] as? String == "applied")
         #expect((body?["changes"] as? [[String: Any]])?.isEmpty == false)
 
-        #expect(try w.sync().code == 0)
+        #expect(try await w.sync().code == 0)
         #expect(receiver.requests.count == 2)
         // A change is notified once.
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"))
-        #expect(try w.sync().code == 0)
+        #expect(try await w.sync().code == 0)
         #expect(receiver.requests.map { $0["status"] as? Int } == [500, 200, 200])
         #expect((receiver.requests[2]["body"] as? [String: Any])?["run"] as? Int == 4)
     }
 
-    @Test func theCommandSinkGetsTheReportOnStdin() throws {
+    @Test func theCommandSinkGetsTheReportOnStdin() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         try w.configure([fileSource("eole", priority: 100)],
                         extra: "notify:\n  - command: \"cat > notified.json; echo $ZEPHIR_MODELS_RUN > notified.run\"\n  - command: \"exit 1\"\n")
-        let run = try w.sync()
+        let run = try await w.sync()
         #expect(run.code == 0)
         #expect(run.stderr.contains("exited with status 1"))
         let report = try JSONSerialization.jsonObject(with: Data(contentsOf: w.file("notified.json"))) as? [String: Any]
@@ -97,21 +97,21 @@ import ZephirTestSupport
         #expect(try String(contentsOf: w.file("notified.run"), encoding: .utf8) == "1\n")
     }
 
-    @Test func quietPrintsTheOutcomeAndNoProgressOutsideATerminal() throws {
+    @Test func quietPrintsTheOutcomeAndNoProgressOutsideATerminal() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         try w.configure([fileSource("eole", priority: 100)])
-        let quiet = try w.zm(["sync", "--quiet"])
+        let quiet = try await w.zm(["sync", "--quiet"])
         #expect(quiet.code == 0)
         #expect(quiet.stdout == "run 1: applied, models +3 ~0 -0, 0 conflicts (0 errors)\n")
         #expect(!quiet.stderr.contains("fetching"))
-        let verbose = try w.zm(["sync", "--verbose"])
+        let verbose = try await w.zm(["sync", "--verbose"])
         #expect(verbose.code == 0 && verbose.stdout.contains("Done: nothing changed."))
         #expect(!verbose.stderr.contains("\u{1B}[K"), "no progress line when stdout is not a terminal")
-        #expect(try w.zm(["sync", "--quiet", "--verbose"]).code == 64)
+        #expect(try await w.zm(["sync", "--quiet", "--verbose"]).code == 64)
     }
 
-    @Test func theDaemonRetriesAFailingSourceThenStopsCleanlyOnSIGTERM() throws {
+    @Test func theDaemonRetriesAFailingSourceThenStopsCleanlyOnSIGTERM() async throws {
         let w = Workspace()
         _ = w.key("eole")
         try w.configure([fileSource("eole", priority: 100)])   // nothing published yet: unavailable
@@ -126,18 +126,18 @@ import ZephirTestSupport
         try process.run()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-        usleep(1_500_000)
+        try await Task.sleep(for: .milliseconds(1500))
         try w.publish("eole", version: 1, files: eoleTree())
         var models = 0
         for _ in 0..<60 where models == 0 {
-            usleep(250_000)
-            models = (try? w.zm(["models", "list", "--json"]).modelsList.count) ?? 0
+            try await Task.sleep(for: .milliseconds(250))
+            models = (try? await w.zm(["models", "list", "--json"]).modelsList.count) ?? 0
         }
         #expect(models == 3, "the daemon picked the source up once it recovered")
 
         kill(process.processIdentifier, SIGTERM)
         let stopping = Date()
-        while process.isRunning && Date().timeIntervalSince(stopping) < 10 { usleep(50_000) }
+        while process.isRunning && Date().timeIntervalSince(stopping) < 10 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!process.isRunning, "stopped within 10 s of SIGTERM")
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)

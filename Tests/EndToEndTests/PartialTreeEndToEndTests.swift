@@ -22,23 +22,23 @@ import Testing
             """,
     ]
 
-    @Test func anExternalTreeWithOutOfScopeEntriesKeepsItsInScopeModels() throws {
+    @Test func anExternalTreeWithOutOfScopeEntriesKeepsItsInScopeModels() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         try w.publish("acme", version: 1, files: Self.vendorTree)
         try w.configure([fileSource("eole", priority: 100), fileSource("acme", kind: "external", priority: 50, scope: "[\"2.7.*/acme-*\"]")])
-        let run = try w.sync()
+        let run = try await w.sync()
         #expect(run.code == 0, "\(run.stderr)")
         #expect(run.report.result(of: "acme") == "updated")
         #expect(run.report.conflicts(kind: "source-rejected").isEmpty)
         let outOfScope = Set(run.report.conflicts(kind: "out-of-scope").compactMap { $0["subject"] as? String })
         #expect(outOfScope == ["2.7", "2.7.1", "2.7.1/amon"])
-        #expect(try w.model("2.7.1/acme-firewall")["source"] as? String == "acme")
-        #expect(try w.model("2.7.1/amon")["source"] as? String == "eole")
+        #expect(try await w.model("2.7.1/acme-firewall")["source"] as? String == "acme")
+        #expect(try await w.model("2.7.1/amon")["source"] as? String == "eole")
         #expect(run.report.conflicts(kind: "dangling-reference").isEmpty)
     }
 
-    @Test func aSecondEOLESourceAddsModelsToEOLEsReleases() throws {
+    @Test func aSecondEOLESourceAddsModelsToEOLEsReleases() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         try w.publish("dne", version: 1, files: [
@@ -46,38 +46,38 @@ import Testing
             "releases/2.7.1/servermodels/scribe-dne.yml": "name: scribe-dne\nparent: scribe\nservices: [dne-annuaire, eole-web]\n",
         ])
         try w.configure([fileSource("eole", priority: 100), fileSource("dne", priority: 80)])
-        let run = try w.sync()
+        let run = try await w.sync()
         #expect(run.code == 0, "\(run.stderr)")
         #expect(run.report.result(of: "dne") == "updated")
         #expect(run.report.conflicts.filter { ($0["severity"] as? String) == "error" }.isEmpty, "\(run.report.conflicts)")
-        let model = try w.model("2.7.1/scribe-dne")
+        let model = try await w.model("2.7.1/scribe-dne")
         #expect(model["source"] as? String == "dne")
     }
 
-    @Test func aReferenceNothingSatisfiesIsADanglingReferenceAndTheSourceStillApplies() throws {
+    @Test func aReferenceNothingSatisfiesIsADanglingReferenceAndTheSourceStillApplies() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())
         var tree = Self.vendorTree
         tree["releases/2.7.1/servermodels/acme-proxy.yml"] = "name: acme-proxy\nparent: horus\n"
         try w.publish("acme", version: 1, files: tree)
         try w.configure([fileSource("eole", priority: 100), fileSource("acme", kind: "external", priority: 50, scope: "[\"2.7.*/acme-*\"]")])
-        let run = try w.sync()
+        let run = try await w.sync()
         #expect(run.code == 0, "\(run.stderr)")
         #expect(run.report.result(of: "acme") == "updated")
         let dangling = run.report.conflicts(kind: "dangling-reference")
         #expect(dangling.compactMap { $0["subject"] as? String } == ["2.7.1/acme-proxy"])
         #expect(dangling.first?["severity"] as? String == "error")
-        #expect(try w.model("2.7.1/acme-firewall")["source"] as? String == "acme")
-        #expect(try w.zm(["models", "show", "2.7.1/acme-proxy"]).code != 0)
+        #expect(try await w.model("2.7.1/acme-firewall")["source"] as? String == "acme")
+        #expect(try await w.zm(["models", "show", "2.7.1/acme-proxy"]).code != 0)
     }
 
-    @Test func anEOLEReleaseReferringToAMissingServiceIsStillRejected() throws {
+    @Test func anEOLEReleaseReferringToAMissingServiceIsStillRejected() async throws {
         let w = Workspace()
         var tree = eoleTree()
         tree["releases/2.7.1/servermodels/horus.yml"] = "name: horus\nparent: eolebase\nservices: [eole-samba]\n"
         try w.publish("eole", version: 1, files: tree)
         try w.configure([fileSource("eole", priority: 100)])
-        let run = try w.sync()
+        let run = try await w.sync()
         #expect(run.code == 3, "\(run.stderr)")
         let rejected = run.report.conflicts(kind: "source-rejected")
         #expect(rejected.count == 1)
@@ -86,13 +86,13 @@ import Testing
         #expect((rejected.first?["detail"] as? String)?.contains("eole-samba") == true, "\(rejected)")
     }
 
-    @Test func publishWarnsAboutTheReferencesItLeavesOpen() throws {
+    @Test func publishWarnsAboutTheReferencesItLeavesOpen() async throws {
         let w = Workspace()
         for (path, text) in Self.vendorTree where path.contains("acme-") {
             try w.write("tree/" + path, text)
         }
-        #expect(try w.cli.run(["keygen", "--out", "keys/acme"]).code == 0)
-        let publish = try w.cli.run(["publish", "tree", "--source", "acme", "--key", "keys/acme.key", "--version", "1", "--expires", "30d",
+        #expect(try await w.cli.run(["keygen", "--out", "keys/acme"]).code == 0)
+        let publish = try await w.cli.run(["publish", "tree", "--source", "acme", "--key", "keys/acme.key", "--version", "1", "--expires", "30d",
                                      "--out", "bundle", "--json"])
         #expect(publish.code == 0, "\(publish.stderr)")
         #expect(publish.stderr.contains("warning: releases/2.7.1/servermodels/acme-firewall.yml: model acme-firewall refers to parent 'amon'"),

@@ -21,15 +21,15 @@ import Testing
     }
 
     /// eole (threshold 2 of eole and eole-b) and a vendor, synced once at version 2.
-    func setUp() throws -> (Workspace, String) {
+    func setUp() async throws -> (Workspace, String) {
         let w = Workspace()
         try w.publish("eole", version: 2, files: eoleTree(), signers: ["eole", "eole-b"])
         try w.publish("acme", version: 1, files: ["releases/2.7.1/servermodels/acme-fw.yml": "name: acme-fw\nparent: amon\n"])
         try w.configure([fileSource("eole", priority: 100, signers: ["eole", "eole-b"], threshold: 2),
                          fileSource("acme", kind: "external", priority: 50, scope: "[\"2.7.*/acme-*\"]")])
-        let first = try w.sync()
+        let first = try await w.sync()
         #expect(first.code == 0, "\(first.stderr)")
-        return (w, try w.snapshot())
+        return await (w, try w.snapshot())
     }
 
     func mount(_ w: Workspace, _ attack: Attack) throws {
@@ -98,10 +98,10 @@ import Testing
     }
 
     @Test(arguments: Attack.allCases)
-    func aRejectedSnapshotLeavesTheDatabaseUnchanged(attack: Attack) throws {
-        let (w, before) = try setUp()
+    func aRejectedSnapshotLeavesTheDatabaseUnchanged(attack: Attack) async throws {
+        let (w, before) = try await setUp()
         try mount(w, attack)
-        let run = try w.sync()
+        let run = try await w.sync()
         #expect(run.code == 2, "\(attack): \(run.stderr)")
         #expect(run.report.result(of: "eole") == "rejected")
         #expect(run.report.result(of: "acme") == "unchanged")
@@ -110,10 +110,10 @@ import Testing
         #expect(rejected.first?["subject"] as? String == "eole")
         #expect(rejected.first?["reason"] as? String == attack.rawValue, "\(rejected)")
         #expect((rejected.first?["detail"] as? String)?.contains("version 2 kept") == true)
-        #expect(try w.snapshot() == before)
+        #expect(try await w.snapshot() == before)
         // Nothing of the attack reached the cache under a path of its choosing.
         #expect(!FileManager.default.fileExists(atPath: "/etc/passwd.zephir"))
-        let status = try w.zm(["status", "--json"]).json() as? [String: Any]
+        let status = try await w.zm(["status", "--json"]).json() as? [String: Any]
         let eole = (status?["sources"] as? [[String: Any]])?.first { $0["name"] as? String == "eole" }
         #expect(eole?["installedVersion"] as? Int == 2)
         #expect(eole?["lastResult"] as? String == "rejected")

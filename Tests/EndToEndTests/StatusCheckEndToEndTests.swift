@@ -6,8 +6,8 @@ import Testing
 /// (PostgreSQL when ZEPHIR_TEST_POSTGRES_URL is set, else SQLite).
 @Suite(.serialized) struct StatusCheckEndToEndTests {
     /// Runs `status --check` and splits its single line at `|`.
-    func check(_ w: Workspace, _ extra: [String] = []) throws -> (code: Int32, text: String, perfdata: [String: String], lines: Int) {
-        let result = try w.zm(["status", "--check"] + extra)
+    func check(_ w: Workspace, _ extra: [String] = []) async throws -> (code: Int32, text: String, perfdata: [String: String], lines: Int) {
+        let result = try await w.zm(["status", "--check"] + extra)
         let parts = result.stdout.split(separator: "|", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         var perfdata: [String: String] = [:]
         for item in (parts.count > 1 ? parts[1] : "").split(separator: " ") {
@@ -17,12 +17,12 @@ import Testing
         return (result.code, parts.first ?? "", perfdata, result.stdout.split(separator: "\n").count)
     }
 
-    @Test func okWhenEverySourceIsInstalledAndNothingIsOpen() throws {
+    @Test func okWhenEverySourceIsInstalledAndNothingIsOpen() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree(), expires: 90 * 86400)
         try w.configure([fileSource("eole", priority: 100)])
-        #expect(try w.sync().code == 0)
-        let ok = try check(w)
+        #expect(try await w.sync().code == 0)
+        let ok = try await check(w)
         #expect(ok.code == 0)
         #expect(ok.lines == 1)
         #expect(ok.text.hasPrefix("ZEPHIR-MODELS OK - 1 of 1 sources installed, 3 root and 0 local models, last successful run"), "\(ok.text)")
@@ -35,31 +35,31 @@ import Testing
         #expect(ok.perfdata["last_success_age"]?.hasSuffix("s;;93600;0;") == true)
     }
 
-    @Test func warningWhenAnIndexExpiresWithin30DaysOrASourceFailedButKeepsContent() throws {
+    @Test func warningWhenAnIndexExpiresWithin30DaysOrASourceFailedButKeepsContent() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree(), expires: 2 * 86400)
         try w.configure([fileSource("eole", priority: 100)])
-        #expect(try w.sync().code == 0)
-        let expiring = try check(w)
+        #expect(try await w.sync().code == 0)
+        let expiring = try await check(w)
         #expect(expiring.code == 1)
         #expect(expiring.text.hasPrefix("ZEPHIR-MODELS WARNING - eole: index expires in 1 day ("), "\(expiring.text)")
 
         // A failed attempt while the installed content stays in force: still a warning, naming both.
         try FileManager.default.removeItem(at: w.file("bundles/eole/index.json"))
-        #expect(try w.sync().code == 3)
-        let failing = try check(w)
+        #expect(try await w.sync().code == 3)
+        let failing = try await check(w)
         #expect(failing.code == 1)
         #expect(failing.text.contains("eole: last attempt unavailable, version 1 kept"), "\(failing.text)")
         #expect(failing.text.contains("eole: index expires in"))
     }
 
-    @Test func criticalWhenASourceWasNeverInstalledOrNoRunSucceededForMaxAge() throws {
+    @Test func criticalWhenASourceWasNeverInstalledOrNoRunSucceededForMaxAge() async throws {
         let w = Workspace()
         _ = w.key("acme")
         try w.publish("eole", version: 1, files: eoleTree(), expires: 90 * 86400)
         try w.configure([fileSource("eole", priority: 100), fileSource("acme", kind: "external", priority: 50)])
-        #expect(try w.sync().code == 2)
-        let never = try check(w)
+        #expect(try await w.sync().code == 2)
+        let never = try await check(w)
         #expect(never.code == 2)
         #expect(never.text.hasPrefix("ZEPHIR-MODELS CRITICAL - acme: never installed"), "\(never.text)")
         #expect(never.perfdata["sources_installed"] == "1;;2:;0;2")
@@ -67,20 +67,20 @@ import Testing
         let quiet = Workspace()
         try quiet.publish("eole", version: 1, files: eoleTree(), expires: 90 * 86400)
         try quiet.configure([fileSource("eole", priority: 100)])
-        #expect(try quiet.sync().code == 0)
-        #expect(try check(quiet, ["--max-age", "1h"]).code == 0)
-        usleep(2_100_000)
-        let stale = try check(quiet, ["--max-age", "1s"])
+        #expect(try await quiet.sync().code == 0)
+        #expect(try await check(quiet, ["--max-age", "1h"]).code == 0)
+        try await Task.sleep(for: .milliseconds(2100))
+        let stale = try await check(quiet, ["--max-age", "1s"])
         #expect(stale.code == 2)
         #expect(stale.text.hasPrefix("ZEPHIR-MODELS CRITICAL - no successful run for "), "\(stale.text)")
         #expect(stale.text.contains("(more than 1 s)"))
         #expect(stale.perfdata["last_success_age"]?.hasSuffix("s;;1;0;") == true)
     }
 
-    @Test func unknownWhenTheConfigurationOrTheDatabaseCannotBeRead() throws {
+    @Test func unknownWhenTheConfigurationOrTheDatabaseCannotBeRead() async throws {
         let w = Workspace()
         try w.write("config.yml", "database: sqlite:state.db\nsources: [oops\n")
-        let broken = try check(w)
+        let broken = try await check(w)
         #expect(broken.code == 3)
         #expect(broken.lines == 1)
         #expect(broken.text.hasPrefix("ZEPHIR-MODELS UNKNOWN - "), "\(broken.text)")
@@ -94,9 +94,9 @@ import Testing
         try w.write("not-a-folder", "")
         try w.write("config.yml", "database: \(unreachable)\ncache: cache\nsources:\n" + fileSource("eole", priority: 100))
         _ = w.key("eole")
-        let database = try check(w)
+        let database = try await check(w)
         #expect(database.code == 3)
         #expect(database.text.hasPrefix("ZEPHIR-MODELS UNKNOWN - "), "\(database.text)")
-        #expect(try w.zm(["status", "--max-age", "1h"]).code == 64, "--max-age without --check is a usage error")
+        #expect(try await w.zm(["status", "--max-age", "1h"]).code == 64, "--max-age without --check is a usage error")
     }
 }

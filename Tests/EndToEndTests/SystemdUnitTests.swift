@@ -9,7 +9,7 @@ import ZephirTestSupport
     static let analyze = "/usr/bin/systemd-analyze"
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: analyze), "systemd-analyze is not installed (apt-get install systemd)"))
-    func theShippedUnitsVerify() throws {
+    func theShippedUnitsVerify() async throws {
         let source = ZephirExecutable.repository.appendingPathComponent("config/systemd")
         let units = try FileManager.default.contentsOfDirectory(atPath: source.path).filter { $0.hasSuffix(".service") || $0.hasSuffix(".timer") }.sorted()
         #expect(units == ["zephir-models-daemon.service", "zephir-models-sync.service", "zephir-models-sync.timer"])
