@@ -11,27 +11,7 @@ enum PublisherKey {
 /// A small valid EOLE tree; `amon` changes one file without changing its size (`souple` and
 /// `strict` have the same length), so that two versions differ by one file's digest.
 func sampleTree(amon: String = "souple") -> [(path: String, bytes: [UInt8])] {
-    let files = [
-        "versions/2.7.yml": "name: \"2.7\"\nlabel: EOLE 2.7\n",
-        "releases/2.7.1/release.yml": "name: 2.7.1\nversion: \"2.7\"\nstatus: stable\ndate: \"2025-02-12\"\n",
-        "releases/2.7.1/applicationservices/eole-web.yml": "name: eole-web\npackages: [apache2]\n",
-        "releases/2.7.1/servermodels/eolebase.yml": """
-            name: eolebase
-            services: [eole-web]
-            variables:
-              nom_machine: {type: string, default: "eolebase", mandatory: true}
-              port_ssh: {type: port, default: 22}
-
-            """,
-        "releases/2.7.1/servermodels/amon.yml": """
-            name: amon
-            parent: eolebase
-            variables:
-              mode_filtrage: {type: choice, choices: [strict, souple, aucun], default: \(amon)}
-
-            """,
-    ]
-    return files.keys.sorted().map { ($0, Array(files[$0]!.utf8)) }
+    smallEOLETree(amonDefault: amon).sorted { $0.key < $1.key }.map { ($0.key, Array($0.value.utf8)) }
 }
 
 /// A temporary folder holding a publisher's bundle folder (`bundle/`), a fetch cache

@@ -100,10 +100,7 @@ import ZephirTestSupport
     }
 
     @Test func aTamperedBlobIsRejectedForItsDigest() async throws {
-        let registry = try Registry()
-        let world = CarrierWorld()
-        let files = try world.publish(version: 1)
-        _ = try await OCIPusher.push(files, to: try OCIReference(registry.url()), options: world.options())
+        let (registry, world, files, _) = try await Self.pushedVersion1()
         let target = try #require(files.first { $0.path == "tree/releases/2.7.1/servermodels/eolebase.yml" })
         var altered = target.bytes
         altered[altered.count - 3] ^= 0x01
@@ -116,11 +113,7 @@ import ZephirTestSupport
     }
 
     @Test func aManifestWhoseLayerSizeLiesIsRejectedBeforeAnyDownload() async throws {
-        let registry = try Registry()
-        let world = CarrierWorld()
-        let files = try world.publish(version: 1)
-        let reference = try OCIReference(registry.url())
-        _ = try await OCIPusher.push(files, to: reference, options: world.options())
+        let (registry, world, files, reference) = try await Self.pushedVersion1()
         var manifest = OCIManifest(bundle: files)
         let lying = try #require(manifest.layers.firstIndex { $0.title == "tree/versions/2.7.yml" })
         manifest.layers[lying].size += 1
@@ -135,11 +128,7 @@ import ZephirTestSupport
     }
 
     @Test func inlineIndexBytesThatDoNotMatchTheirDescriptorAreIgnored() async throws {
-        let registry = try Registry()
-        let world = CarrierWorld()
-        let files = try world.publish(version: 1)
-        let reference = try OCIReference(registry.url())
-        _ = try await OCIPusher.push(files, to: reference, options: world.options())
+        let (registry, world, files, reference) = try await Self.pushedVersion1()
         var manifest = OCIManifest(bundle: files)
         let index = try #require(manifest.layers.firstIndex { $0.title == "index.json" })
         var forged = try #require(manifest.layers[index].inlineBytes)
@@ -156,10 +145,7 @@ import ZephirTestSupport
     }
 
     @Test func aMissingBlobMakesTheSourceUnavailable() async throws {
-        let registry = try Registry()
-        let world = CarrierWorld()
-        let files = try world.publish(version: 1)
-        _ = try await OCIPusher.push(files, to: try OCIReference(registry.url()), options: world.options())
+        let (registry, world, files, _) = try await Self.pushedVersion1()
         let gone = try #require(files.first { $0.path == "tree/releases/2.7.1/release.yml" })
         try FileManager.default.removeItem(at: registry.blobData(OCIManifest.digest(of: gone.bytes)).deletingLastPathComponent())
 
@@ -237,6 +223,16 @@ import ZephirTestSupport
     }
 
     /// Puts `manifest` by tag, as a publisher (or an attacker with push rights) could.
+    /// A registry holding version 1 of the sample bundle, pushed to the reference returned.
+    static func pushedVersion1() async throws -> (Registry, CarrierWorld, [(path: String, bytes: [UInt8])], OCIReference) {
+        let registry = try Registry()
+        let world = CarrierWorld()
+        let files = try world.publish(version: 1)
+        let reference = try OCIReference(registry.url())
+        _ = try await OCIPusher.push(files, to: reference, options: world.options())
+        return (registry, world, files, reference)
+    }
+
     static func put(_ manifest: OCIManifest, _ reference: OCIReference, options: TransportOptions) async throws {
         let client = try RegistryClient(reference: reference, options: options)
         let response = try await client.send(.PUT, client.url("manifests/" + reference.tag), headers: [("Content-Type", OCIManifest.mediaType)],

@@ -85,35 +85,40 @@ extension RealProcesses {
 
     @Test(arguments: carriers)
     func aNoChangeSyncFetchesOnlyTheIndexOfEachMirror(_ kind: CarrierKind) async throws {
-        let scratch = Scratch("zm-carrier")
-        let carrier = try kind.make()
-        defer { carrier.stop() }
-        let urls = try await Self.carry(Self.v1, on: carrier)
-        #expect(Self.observed(try await Self.fetch(urls, scratch: scratch).result.outcome) == "updated 1")
-        await carrier.resetRequests()
-        let (result, recorded) = try await Self.fetch(urls, scratch: scratch, installed: Self.v1.installed)
-        #expect(Self.observed(result.outcome) == "unchanged 1")
-        #expect(recorded.map(\.paths) == urls.map { _ in ["index.json"] }, "what the pipeline asked each mirror for")
-        if let seen = await carrier.requests() {
-            #expect(seen == urls.map { _ in 1 }, "\(kind): requests each mirror's server saw for a no-change sync")
+        try await Self.afterVersion1(on: kind) { carrier, urls, scratch in
+            await carrier.resetRequests()
+            let (result, recorded) = try await Self.fetch(urls, scratch: scratch, installed: Self.v1.installed)
+            #expect(Self.observed(result.outcome) == "unchanged 1")
+            #expect(recorded.map(\.paths) == urls.map { _ in ["index.json"] }, "what the pipeline asked each mirror for")
+            if let seen = await carrier.requests() {
+                #expect(seen == urls.map { _ in 1 }, "\(kind): requests each mirror's server saw for a no-change sync")
+            }
         }
     }
 
     @Test(arguments: carriers)
     func oneChangedFileIsTheOnlyFileFetched(_ kind: CarrierKind) async throws {
+        try await Self.afterVersion1(on: kind) { carrier, urls, scratch in
+            _ = try await Self.carry(Self.v2, on: carrier)
+            let (result, recorded) = try await Self.fetch(urls, scratch: scratch, installed: Self.v1.installed)
+            #expect(Self.observed(result.outcome) == "updated 2")
+            if case .updated(let snapshot) = result.outcome {
+                #expect(snapshot.filesFetched == 1)
+                #expect(snapshot.tree == (await Self.tree(Self.v2)))
+            }
+            #expect(recorded.flatMap(\.paths).filter { $0.hasPrefix("tree/") } == [Self.amon])
+        }
+    }
+
+    /// Carries version 1, fetches it once into the scratch cache, then runs `next` with the
+    /// carrier still up.
+    static func afterVersion1(on kind: CarrierKind, _ next: (any Carrier, [String], Scratch) async throws -> Void) async throws {
         let scratch = Scratch("zm-carrier")
         let carrier = try kind.make()
         defer { carrier.stop() }
-        let urls = try await Self.carry(Self.v1, on: carrier)
-        #expect(Self.observed(try await Self.fetch(urls, scratch: scratch).result.outcome) == "updated 1")
-        _ = try await Self.carry(Self.v2, on: carrier)
-        let (result, recorded) = try await Self.fetch(urls, scratch: scratch, installed: Self.v1.installed)
-        #expect(Self.observed(result.outcome) == "updated 2")
-        if case .updated(let snapshot) = result.outcome {
-            #expect(snapshot.filesFetched == 1)
-            #expect(snapshot.tree == (await Self.tree(Self.v2)))
-        }
-        #expect(recorded.flatMap(\.paths).filter { $0.hasPrefix("tree/") } == [Self.amon])
+        let urls = try await carry(v1, on: carrier)
+        #expect(observed(try await fetch(urls, scratch: scratch).result.outcome) == "updated 1")
+        try await next(carrier, urls, scratch)
     }
 
     /// Carries version 1 damaged by `alter` (amon's file in hand), fetches it once into an

@@ -1,5 +1,6 @@
 import Foundation
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// Fixed signing keys: the publisher's two keys and an attacker's.
 enum Keys {
@@ -20,27 +21,7 @@ enum Clock {
 /// A small valid EOLE tree; `amonDefault` changes one file without changing its size
 /// (`souple` and `strict` have the same length), so that two versions differ only by digest.
 func sampleTree(amonDefault: String = "souple") -> [String: [UInt8]] {
-    let files = [
-        "versions/2.7.yml": "name: \"2.7\"\nlabel: EOLE 2.7\n",
-        "releases/2.7.1/release.yml": "name: 2.7.1\nversion: \"2.7\"\nstatus: stable\ndate: \"2025-02-12\"\n",
-        "releases/2.7.1/applicationservices/eole-web.yml": "name: eole-web\npackages: [apache2]\n",
-        "releases/2.7.1/servermodels/eolebase.yml": """
-            name: eolebase
-            services: [eole-web]
-            variables:
-              nom_machine: {type: string, default: "eolebase", mandatory: true}
-              port_ssh: {type: port, default: 22}
-
-            """,
-        "releases/2.7.1/servermodels/amon.yml": """
-            name: amon
-            parent: eolebase
-            variables:
-              mode_filtrage: {type: choice, choices: [strict, souple, aucun], default: \(amonDefault)}
-
-            """,
-    ]
-    return files.mapValues { Array($0.utf8) }
+    smallEOLETree(amonDefault: amonDefault).mapValues { Array($0.utf8) }
 }
 
 /// A signed bundle built in memory, which an attack then alters: its files as a transport
