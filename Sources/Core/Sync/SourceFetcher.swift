@@ -57,14 +57,19 @@ public struct SourceFetcher: Sendable {
     public let limits: BundleReader.Limits
     /// Keep file bytes and model variables out of memory (see the type's discussion).
     public var outlining: Bool
-    /// How many files are fetched and decoded at once.
+    /// How many files are fetched and decoded at once. More than the cores: a file waiting for
+    /// the network (a registry or web server answers each in a few milliseconds) takes no CPU,
+    /// and the decoding of those that have arrived never runs on more threads than the shared
+    /// pool has, one per core.
     public var parallelism: Int
+    /// The default ``parallelism``.
+    public static let defaultParallelism = max(8, ProcessInfo.processInfo.activeProcessorCount)
     /// Files are loaded in parallel only while those being loaded add up to no more than this:
     /// a bundle's large files are read one at a time, so a run holds at most one of them.
     static let parallelBytes = 1 << 20
 
     public init(cache: FetchCache, limits: BundleReader.Limits = BundleReader.Limits(), outlining: Bool = false,
-                parallelism: Int = ProcessInfo.processInfo.activeProcessorCount) {
+                parallelism: Int = SourceFetcher.defaultParallelism) {
         self.cache = cache
         self.limits = limits
         self.outlining = outlining
