@@ -221,6 +221,12 @@ func eoleTree(release: String = "2.7.1", amonDefault: String = "souple", withScr
     return files
 }
 
+/// The default of `mode_filtrage` in the `2.7.1/amon` model in force (what `eoleTree(amonDefault:)` set).
+func amonDefault(_ w: Workspace) async throws -> String? {
+    ((try await w.model("2.7.1/amon")["variables"] as? [[String: Any]])?.first {
+        ($0["variable"] as? [String: Any])?["name"] as? String == "mode_filtrage" }?["variable"] as? [String: Any])?["defaultValue"] as? String
+}
+
 extension CLI.Result {
     var modelsList: [[String: Any]] { ((try? json()) as? [[String: Any]]) ?? [] }
 }

@@ -73,6 +73,38 @@ extension CarrierProcesses {
         #expect(try await mirrors(w).map { $0["lastResult"] as? String } == ["unavailable", "unavailable"])
     }
 
+    /// One mirror serves a version signed by a key the source does not trust, the other the
+    /// genuine one: the forgery is refused and named, and the genuine version applies.
+    @Test func aForgedMirrorIsRejectedByNameWhileTheOtherServesTheSource() async throws {
+        let w = Workspace()
+        try w.publish("eole", version: 1, files: eoleTree(amonDefault: "souple"))
+        try mirror(w, to: "www-b/eole")
+        try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"), signers: ["mallory"])
+        try mirror(w, to: "www-a/eole")
+        let a = try StaticHTTPServer(serving: w.file("www-a"))
+        let b = try StaticHTTPServer(serving: w.file("www-b"))
+        defer { a.stop(); b.stop() }
+        try w.configure(["""
+              - name: eole
+                kind: eole
+                url: [\(a.base)/eole/, \(b.base)/eole/]
+                priority: 100
+                timeout: 5s
+                signature: {policy: required, keys: [eole.pub]}
+
+            """])
+
+        let run = try await w.sync()
+        #expect(run.code == 0, "\(run.stderr)")
+        #expect(run.report.result(of: "eole") == "updated")
+        let rejected = run.report.conflicts(kind: "source-rejected")
+        #expect(rejected.count == 1, "\(run.report.conflicts)")
+        #expect(rejected.first?["mirror"] as? String == "\(a.base)/eole/")
+        #expect(rejected.first?["reason"] as? String == "unknown-key")
+        #expect(try await mirrors(w).map { $0["lastResult"] as? String } == ["rejected", "served"])
+        #expect(try await amonDefault(w) == "souple", "the genuine version 1 is in force")
+    }
+
     @Test func fromReadsOneSourceOnceFromElsewhereAndItsSignaturePolicyStillDecides() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "souple"))
@@ -90,6 +122,12 @@ extension CarrierProcesses {
         let forged = try await w.sync(["--source", "eole", "--from", "usb/forged"])
         #expect(forged.code == 3, "\(forged.stderr)")
         #expect(forged.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "unknown-key")
+
+        // A key that is not there: the source is unavailable this once, naming the path.
+        let missing = try await w.sync(["--source", "eole", "--from", "usb/missing"])
+        #expect(missing.code == 3, "\(missing.stderr)")
+        let unavailable = missing.report.conflicts(kind: "source-unavailable").first
+        #expect((unavailable?["detail"] as? String)?.contains("usb/missing") == true, "\(missing.report.conflicts)")
 
         let noSource = try await w.zm(["sync", "--from", "usb/eole"])
         #expect(noSource.code == 64)

@@ -4,11 +4,6 @@ import Testing
 import ZephirTestSupport
 
 @Suite(.serialized) struct OperationsEndToEndTests {
-    func amonDefault(_ w: Workspace) async throws -> String? {
-        ((try await w.model("2.7.1/amon")["variables"] as? [[String: Any]])?.first {
-            ($0["variable"] as? [String: Any])?["name"] as? String == "mode_filtrage" }?["variable"] as? [String: Any])?["defaultValue"] as? String
-    }
-
     @Test func rollbackHoldAndUnholdKeepTheRollbackFloor() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import ZephirCore
+import ZephirTestSupport
 
 /// `HTTPTransport`'s timeouts as configured, to the millisecond: a sub-second timeout is not
 /// truncated to whole seconds (0.9 s used to become 0, failing every fetch), and a server that
@@ -43,6 +44,24 @@ import Testing
         #expect(error == .timeout(url: Self.server.url(.stall, on: "index") + "index.json", seconds: 0.7), "\(String(describing: error))")
         // 0.7 s plus slack for a loaded CI machine; the connect timeout (60 s) would take twice the bound.
         #expect(elapsed < .seconds(30), "the read timeout ends it, not the connect timeout; took \(elapsed)")
+    }
+
+    /// A mirror that is down (nothing listens, every connection refused): the client retries the
+    /// connection until its connect timeout, but a source's `timeout:` (the request timeout)
+    /// ends the attempt first when it is shorter.
+    @Test func aRefusedConnectionIsCutOffByTheRequestTimeout() async throws {
+        let url = "http://127.0.0.1:\(freePort())/eole/"
+        let options = TransportOptions(connectTimeout: .seconds(60), requestTimeout: .seconds(1), readTimeout: .seconds(30))
+        let down = try HTTPTransport(base: url, options: options)
+        let start = ContinuousClock.now
+        let error = try await Bounded.run("refused", seconds: 90) { () async -> FetchError? in
+            do throws(FetchError) { _ = try await down.fetch("index.json", maxBytes: 1 << 20); return nil } catch { return error }
+        }
+        let elapsed = ContinuousClock.now - start
+        await down.shutdown()
+        #expect(error == .timeout(url: url + "index.json", seconds: 1), "\(String(describing: error))")
+        // 1 s plus slack for a loaded CI machine; the connect timeout (60 s) would take twice the bound.
+        #expect(elapsed < .seconds(30), "the request timeout ends it, not the connect timeout; took \(elapsed)")
     }
 
     @Test func durationsConvertToTheNanosecond() {

@@ -36,7 +36,7 @@ public enum Graphviz {
         defer { try? FileManager.default.removeItem(at: folder) }
         let input = folder.appendingPathComponent("graph.dot"), messages = folder.appendingPathComponent("dot.stderr")
         try Data(source.utf8).write(to: input)
-        FileManager.default.createFile(atPath: messages.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: messages.path, contents: nil)
         let process = Process()
         process.executableURL = dot
         process.arguments = ["-T\(format)", input.path]

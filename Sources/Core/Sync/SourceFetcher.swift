@@ -208,7 +208,7 @@ public struct SourceFetcher: Sendable {
             let reused = reusableEntries(verified.index.files, outline: outline, installed: installed)
             try await transport.prepare(files: verified.index.files,
                                         needed: Set(zip(verified.index.files, reused).filter { $0.1 == nil && !cache.contains($0.0) }.map(\.0.path)))
-            var files = try await fetchAndDecode(verified.index.files, reused: reused, reader: BundleReader(transport: transport, limits: limits))
+            let files = try await fetchAndDecode(verified.index.files, reused: reused, reader: BundleReader(transport: transport, limits: limits))
             try validate(files, scope: scope)
             let content = files.spill.map { spill in
                 LayerContent(source: config.name, outline: LayerOutline(digest: verified.digest, entries: files.outline), spilled: files.spilled, spill: spill)
