@@ -28,8 +28,11 @@ public struct DaemonMonitoring: Sendable {
         case .skipped, .abandoned: break
         }
         if let engine {
+            // Not cancelled with the loop: the refresh is a few reads, and a PostgreSQL read
+            // cancelled in flight was seen to keep a stopping daemon from ever returning.
+            let refresh = Task { try await MonitoringSnapshot.build(config: engine.config, store: engine.store) }
             do {
-                metrics.update(try await MonitoringSnapshot.build(config: engine.config, store: engine.store))
+                metrics.update(try await refresh.value)
             } catch {
                 logger.warning("metrics not refreshed from the database", metadata: ["error": "\(error)"])
             }

@@ -40,8 +40,26 @@ public struct TerminationSignals: Service {
             _ = write(writeEnd, &zero, 1)
         }
         if signal != 0 {
-            logger.info("stopping on \(signal == SIGINT ? "SIGINT" : "SIGTERM"): the run in flight, if any, is abandoned before its commit")
+            let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            logger.info("stopping on \(name): the run in flight, if any, is abandoned before its commit")
+            Self.bound(stopping: grace, after: name, logger: logger)
         }
+    }
+
+    /// How long the loop may take to return once a signal asked it to stop.
+    public var grace: Duration = .seconds(20)
+
+    /// Ends the process if it is still there `grace` after the signal: a run that does not
+    /// honour its cancellation must not keep a stopping daemon alive until systemd's SIGKILL.
+    /// Ending it is safe: what was not committed is rolled back, as after a crash.
+    private static func bound(stopping grace: Duration, after signal: String, logger: Logger) {
+        let watchdog = Thread {
+            Thread.sleep(forTimeInterval: Double(grace.components.seconds))
+            logger.error("the sync loop did not stop within \(grace.components.seconds) s of \(signal); exiting now, nothing uncommitted is kept")
+            _exit(0)
+        }
+        watchdog.name = "zm-stop-bound"
+        watchdog.start()
     }
 
     /// The first byte written to `fd`, read on a thread of its own (never one of the shared pool).
