@@ -34,8 +34,13 @@ final class TokenProxy: @unchecked Sendable {
         import base64, http.client, http.server, json, os, sys, threading, urllib.parse
         port_file, upstream, user, password, refresh = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 
+        noting = threading.Lock()
+
         def note(line):
-            print(line, flush=True)
+            # One write per line, under a lock: requests are served on several threads at once.
+            with noting:
+                sys.stdout.write(line + "\n")
+                sys.stdout.flush()
 
         def actions(token, repository):
             if not token.startswith("tok|"):
