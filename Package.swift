@@ -97,7 +97,7 @@ let package = Package(
         // What the test targets share (swift-nio's NIOTestUtils is the model): a seeded random
         // stream, temporary folders, a process runner for the built executable, the local test
         // servers, psql.
-        .target(name: "ZephirTestSupport", path: "Tests/Support"),
+        .target(name: "ZephirTestSupport", dependencies: ["ZephirCore"], path: "Tests/Support"),
         .testTarget(name: "CoreTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/CoreTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "FakeSourceTests", dependencies: ["FakeSource", "ZephirCore", "ZephirTestSupport"], path: "Tests/FakeSourceTests"),

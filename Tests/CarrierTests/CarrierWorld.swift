@@ -86,24 +86,10 @@ struct CarrierAdapter: URLSourceAdapter {
 }
 
 extension SourceFetcher.Outcome {
-    var snapshot: SourceFetcher.Snapshot? { if case .updated(let s) = self { return s } else { return nil } }
-    var rejection: TrustError? { if case .rejected(let e) = self { return e } else { return nil } }
-    var unavailability: FetchError? { if case .unavailable(let e) = self { return e } else { return nil } }
-    var isUnchanged: Bool { if case .unchanged = self { return true } else { return false } }
-
     /// What the store would hold after installing this snapshot.
     var installed: InstalledSource? {
         guard let verified = snapshot?.verified else { return nil }
         return InstalledSource(name: verified.index.source, version: verified.index.version, digest: verified.digest,
                                expires: verified.index.expires, installedAt: RFC3339.format(Date()))
-    }
-
-    var summary: String {
-        switch self {
-        case .unchanged(let v): return "unchanged v\(v.index.version)"
-        case .updated(let s): return "updated v\(s.verified.index.version)"
-        case .rejected(let e): return "rejected \(e.reason): \(e)"
-        case .unavailable(let e): return "unavailable \(e.reason): \(e)"
-        }
     }
 }

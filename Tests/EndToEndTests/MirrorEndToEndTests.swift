@@ -16,6 +16,22 @@ extension CarrierProcesses {
         try FileManager.default.copyItem(at: w.file("bundles/eole"), to: target)
     }
 
+    /// Serves `www-a/` and `www-b/` over HTTP and configures `eole` with both as mirrors, `a` first.
+    func serveTwoMirrors(_ w: Workspace) throws -> (a: StaticHTTPServer, b: StaticHTTPServer) {
+        let a = try StaticHTTPServer(serving: w.file("www-a"))
+        let b = try StaticHTTPServer(serving: w.file("www-b"))
+        try w.configure(["""
+              - name: eole
+                kind: eole
+                url: [\(a.base)/eole/, \(b.base)/eole/]
+                priority: 100
+                timeout: 5s
+                signature: {policy: required, keys: [eole.pub]}
+
+            """])
+        return (a, b)
+    }
+
     func mirrors(_ w: Workspace) async throws -> [[String: Any]] {
         let status = try await w.zm(["status", "--json"])
         #expect(status.code == 0, "\(status.stderr)")
@@ -27,18 +43,8 @@ extension CarrierProcesses {
         try w.publish("eole", version: 1, files: eoleTree(amonDefault: "souple"))
         try mirror(w, to: "www-a/eole")
         try mirror(w, to: "www-b/eole")
-        let a = try StaticHTTPServer(serving: w.file("www-a"))
-        let b = try StaticHTTPServer(serving: w.file("www-b"))
+        let (a, b) = try serveTwoMirrors(w)
         defer { a.stop(); b.stop() }
-        try w.configure(["""
-              - name: eole
-                kind: eole
-                url: [\(a.base)/eole/, \(b.base)/eole/]
-                priority: 100
-                timeout: 5s
-                signature: {policy: required, keys: [eole.pub]}
-
-            """])
 
         let first = try await w.sync()
         #expect(first.code == 0, "\(first.stderr)")
@@ -81,18 +87,8 @@ extension CarrierProcesses {
         try mirror(w, to: "www-b/eole")
         try w.publish("eole", version: 2, files: eoleTree(amonDefault: "strict"), signers: ["mallory"])
         try mirror(w, to: "www-a/eole")
-        let a = try StaticHTTPServer(serving: w.file("www-a"))
-        let b = try StaticHTTPServer(serving: w.file("www-b"))
+        let (a, b) = try serveTwoMirrors(w)
         defer { a.stop(); b.stop() }
-        try w.configure(["""
-              - name: eole
-                kind: eole
-                url: [\(a.base)/eole/, \(b.base)/eole/]
-                priority: 100
-                timeout: 5s
-                signature: {policy: required, keys: [eole.pub]}
-
-            """])
 
         let run = try await w.sync()
         #expect(run.code == 0, "\(run.stderr)")

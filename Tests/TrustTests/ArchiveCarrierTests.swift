@@ -31,8 +31,7 @@ extension RealProcesses {
     func archiveSyncsLikeItsFolder(gzip: Bool) async throws {
         let scratch = Scratch("zm-archive")
         let fixture = try ArchiveFixture(scratch, roots: true)
-        let archive = fixture.archives.appendingPathComponent(gzip ? "bundle.tar.gz" : "bundle.tar")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: gzip)
+        let archive = try fixture.archive(gzip ? "bundle.tar.gz" : "bundle.tar", gzip: gzip)
 
         let transport = try fixture.transport(archive.path)
         let outcome = await FetchRun(policy: fixture.policy).run(transport, scratch: Scratch())
@@ -49,8 +48,7 @@ extension RealProcesses {
     @Test func fileURLsAndTheTransportChoice() async throws {
         let scratch = Scratch("zm-archive")
         let fixture = try ArchiveFixture(scratch)
-        let archive = fixture.archives.appendingPathComponent("Bundle.TAR.GZ")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: true)
+        let archive = try fixture.archive("Bundle.TAR.GZ", gzip: true)
         let chosen = try Transports.make(for: "file://" + archive.path)
         #expect(chosen is ArchiveTransport)
         #expect(chosen.location == archive.path)
@@ -67,8 +65,7 @@ extension RealProcesses {
     @Test func theWriterIsReproducibleAndReadsABundleFolder() async throws {
         let scratch = Scratch("zm-archive")
         let fixture = try ArchiveFixture(scratch, roots: true)
-        let first = fixture.archives.appendingPathComponent("a.tar.gz"), second = fixture.archives.appendingPathComponent("b.tar.gz")
-        try ArchiveWriter.write(try fixture.members(), to: first, gzip: true)
+        let first = try fixture.archive("a.tar.gz", gzip: true), second = fixture.archives.appendingPathComponent("b.tar.gz")
         try ArchiveWriter.write(bundleAt: scratch.bundle, to: second, gzip: true)
         #expect(try Data(contentsOf: first) == Data(contentsOf: second))
         // No time in the gzip header (bytes 4–7, MTIME), so not only within the same second.
@@ -88,8 +85,7 @@ extension RealProcesses {
     @Test func overHTTP() async throws {
         let scratch = Scratch("zm-archive")
         let fixture = try ArchiveFixture(scratch, roots: true)
-        let archive = fixture.archives.appendingPathComponent("bundle.tar.gz")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: true)
+        let archive = try fixture.archive("bundle.tar.gz", gzip: true)
         let server = try StaticHTTPServer(serving: fixture.archives)
         defer { server.stop() }
 
@@ -114,8 +110,7 @@ extension RealProcesses {
         let big = 24 << 20
         tree["releases/2.7.1/servermodels/zz-large.yml"] = [UInt8](FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: big))
         let fixture = try ArchiveFixture(scratch, tree: tree, roots: true)
-        let archive = fixture.archives.appendingPathComponent("bundle.tar.gz")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: true)
+        let archive = try fixture.archive("bundle.tar.gz", gzip: true)
         let size = try Data(contentsOf: archive).count
         #expect(size > big)
         var server: StaticHTTPServer?
@@ -143,8 +138,7 @@ extension RealProcesses {
     @Test func aCorruptCacheEntryIsReadAgainFromTheArchive() async throws {
         let scratch = Scratch("zm-archive")
         let fixture = try ArchiveFixture(scratch)
-        let archive = fixture.archives.appendingPathComponent("bundle.tar.gz")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: true)
+        let archive = try fixture.archive("bundle.tar.gz", gzip: true)
         let cache = Scratch()
         let first = await FetchRun().run(try fixture.transport(archive.path), scratch: cache)
         #expect(first.snapshot != nil, "\(first.summary)")

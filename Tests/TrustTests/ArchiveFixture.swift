@@ -60,6 +60,13 @@ struct ArchiveFixture {
         return url
     }
 
+    /// The bundle repacked by ``ArchiveWriter`` as `name` in ``archives``.
+    func archive(_ name: String, gzip: Bool) throws -> URL {
+        let url = archives.appendingPathComponent(name)
+        try ArchiveWriter.write(try members(), to: url, gzip: gzip)
+        return url
+    }
+
     /// Where an archive transport spools (checked empty after its shutdown).
     var spool: URL {
         let url = scratch.root.appendingPathComponent("spool")

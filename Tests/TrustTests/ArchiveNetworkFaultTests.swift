@@ -39,8 +39,7 @@ extension RealProcesses {
         tree["releases/2.7.1/servermodels/zz-filler.yml"] = Array(("name: zz-filler\ndescription: filler\nservices: []\nvariables: {}\n"
             + String(repeating: "# filler line\n", count: 20_000)).utf8)
         let fixture = try ArchiveFixture(scratch, tree: tree)
-        let archive = fixture.archives.appendingPathComponent("bundle.tar")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: false)
+        let archive = try fixture.archive("bundle.tar", gzip: false)
         let server = try MisbehavingServer(serving: fixture.archives)
         defer { server.stop() }
 
@@ -64,8 +63,7 @@ extension RealProcesses {
         var tree = sampleTree()
         tree["releases/2.7.1/servermodels/zz-large.yml"] = [UInt8](FileHandle(forReadingAtPath: "/dev/urandom")!.readData(ofLength: 16 << 20))
         let fixture = try ArchiveFixture(scratch, tree: tree)
-        let archive = fixture.archives.appendingPathComponent("bundle.tar")
-        try ArchiveWriter.write(try fixture.members(), to: archive, gzip: false)
+        let archive = try fixture.archive("bundle.tar", gzip: false)
         let server = try StaticHTTPServer(serving: fixture.archives)
         defer { server.stop() }
 

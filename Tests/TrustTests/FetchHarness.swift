@@ -122,20 +122,3 @@ struct FetchRun {
                                    now: now, clockSkew: clockSkew)
     }
 }
-
-extension SourceFetcher.Outcome {
-    /// The named reason of a rejection (`TrustError.reason`), else nil.
-    var rejection: TrustError? { if case .rejected(let e) = self { return e } else { return nil } }
-    var unavailability: FetchError? { if case .unavailable(let e) = self { return e } else { return nil } }
-    var snapshot: SourceFetcher.Snapshot? { if case .updated(let s) = self { return s } else { return nil } }
-    var isUnchanged: Bool { if case .unchanged = self { return true } else { return false } }
-
-    var summary: String {
-        switch self {
-        case .unchanged(let v): return "unchanged v\(v.index.version)"
-        case .updated(let s): return "updated v\(s.verified.index.version)"
-        case .rejected(let e): return "rejected \(e.reason): \(e)"
-        case .unavailable(let e): return "unavailable: \(e)"
-        }
-    }
-}
