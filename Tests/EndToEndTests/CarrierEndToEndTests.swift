@@ -23,11 +23,6 @@ extension CarrierProcesses {
                               "--out", out, "--json"] + extra)
     }
 
-    func amon(_ w: Workspace) async throws -> String {
-        let shown = try await w.zm(["models", "show", "2.7.1/amon", "--json"])
-        return shown.stdout
-    }
-
     @Test func anAirGappedSiteSyncsFromAnArchiveOnRemovableMedia() async throws {
         let w = Workspace()
         try writeTree(w, "tree", amonDefault: "souple")
@@ -41,13 +36,13 @@ extension CarrierProcesses {
         let synced = try await w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"])
         #expect(synced.code == 0, "\(synced.stderr)")
         #expect(synced.report.result(of: "eole") == "updated")
-        #expect(try await amon(w).contains("souple"))
+        #expect(try await amonDefault(w) == "souple")
 
         // Version 2 on the key; an older archive is then a rollback.
         try writeTree(w, "tree", amonDefault: "strict")
         #expect(try await publish(w, tree: "tree", version: 2, out: "usb/eole-2.tar.gz").code == 0)
         #expect(try await w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"]).code == 0)
-        #expect(try await amon(w).contains("strict"))
+        #expect(try await amonDefault(w) == "strict")
         let old = try await w.sync(["--source", "eole", "--from", "usb/eole-1.tar.gz"])
         #expect(old.code == 3)
         #expect(old.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "rollback")
@@ -63,7 +58,7 @@ extension CarrierProcesses {
         let tampered = try await w.sync(["--source", "eole", "--from", "usb/eole-3.tar"])
         #expect(tampered.code == 3)
         #expect(tampered.report.conflicts(kind: "source-rejected").first?["reason"] as? String == "digest-mismatch")
-        #expect(try await amon(w).contains("strict"))
+        #expect(try await amonDefault(w) == "strict")
 
         // Publishing an older version into an existing archive is refused like into a folder.
         let older = try await publish(w, tree: "tree", version: 1, out: "usb/eole-2.tar.gz")
@@ -82,7 +77,7 @@ extension CarrierProcesses {
         try w.configure([fileSource("eole", priority: 100, url: url)])
         let synced = try await w.sync()
         #expect(synced.code == 0, "\(synced.stderr)")
-        #expect(try await amon(w).contains("souple"))
+        #expect(try await amonDefault(w) == "souple")
 
         // No change: one request, the manifest.
         var mark = await registry.mark()
@@ -105,7 +100,7 @@ extension CarrierProcesses {
         #expect(update.report.sources.first?["filesFetched"] as? Int == 1)
         let fetched = await registry.requests(since: mark)
         #expect(fetched.map(\.method) == ["GET", "GET"], "the manifest, then the one blob: \(fetched)")
-        #expect(try await amon(w).contains("strict"))
+        #expect(try await amonDefault(w) == "strict")
 
         // An older version is refused by the registry's current content.
         let older = try await publish(w, tree: "tree", version: 1, out: url)
@@ -145,7 +140,7 @@ extension CarrierProcesses {
         #expect(try await publish(2, key: "index-2", out: "usb/eole-2.tar.gz").code == 0)
         let synced = try await w.sync(["--source", "eole", "--from", "usb/eole-2.tar.gz"])
         #expect(synced.code == 0, "\(synced.stderr)")
-        #expect(try await amon(w).contains("strict"))
+        #expect(try await amonDefault(w) == "strict")
         let status = try await w.zm(["status", "--json"])
         let root = ((try status.json() as? [String: Any])?["sources"] as? [[String: Any]])?.first?["root"] as? [String: Any]
         #expect(root?["version"] as? Int == 2, "\(status.stdout)")
