@@ -8,16 +8,15 @@ public enum BundleDestination: Sendable, Hashable, CustomStringConvertible {
     case registry(OCIReference)
 
     /// Reads `--out`: `oci://`/`oci+http://` is a registry, a path ending in `.tar` or
-    /// `.tar.gz` an archive, anything else a folder.
+    /// `.tar.gz` (any case, as ``ArchiveTransport/isArchive(_:)`` reads it back) an archive,
+    /// anything else a folder.
     public init(_ out: String) throws(OCIReference.Invalid) {
         if out.hasPrefix("oci://") || out.hasPrefix("oci+http://") {
             self = .registry(try OCIReference(out))
         } else {
             let path = out.hasPrefix("file:") ? FileTransport.path(of: out) : out
             let url = URL(fileURLWithPath: path)
-            if path.hasSuffix(".tar.gz") { self = .archive(url, gzip: true) }
-            else if path.hasSuffix(".tar") { self = .archive(url, gzip: false) }
-            else { self = .folder(url) }
+            self = ArchiveTransport.isArchive(path) ? .archive(url, gzip: path.lowercased().hasSuffix(".gz")) : .folder(url)
         }
     }
 
