@@ -181,11 +181,7 @@ import ZephirTestSupport
     }
 
     @Test func theTagIsResolvedOnceAndAnAbsentRootCostsNoRequest() async throws {
-        let registry = try Registry()
-        let world = CarrierWorld()
-        let reference = try OCIReference(registry.url())
-        let v1 = try world.publish(version: 1)
-        _ = try await OCIPusher.push(v1, to: reference, options: world.options())
+        let (registry, world, v1, reference) = try await Self.pushedVersion1()
 
         let transport = try OCITransport(reference: reference, options: world.options())
         let index = try await transport.fetch("index.json", maxBytes: 1 << 20)
@@ -222,7 +218,6 @@ import ZephirTestSupport
         #expect((await registry.requests(since: mark)).map(\.method) == ["GET", "PUT"], "the manifest read, and put again")
     }
 
-    /// Puts `manifest` by tag, as a publisher (or an attacker with push rights) could.
     /// A registry holding version 1 of the sample bundle, pushed to the reference returned.
     static func pushedVersion1() async throws -> (Registry, CarrierWorld, [(path: String, bytes: [UInt8])], OCIReference) {
         let registry = try Registry()
@@ -233,6 +228,7 @@ import ZephirTestSupport
         return (registry, world, files, reference)
     }
 
+    /// Puts `manifest` by tag, as a publisher (or an attacker with push rights) could.
     static func put(_ manifest: OCIManifest, _ reference: OCIReference, options: TransportOptions) async throws {
         let client = try RegistryClient(reference: reference, options: options)
         let response = try await client.send(.PUT, client.url("manifests/" + reference.tag), headers: [("Content-Type", OCIManifest.mediaType)],

@@ -330,7 +330,7 @@ final class ArchiveCarrier: Carrier, @unchecked Sendable {
     convenience init() { try! self.init(overHTTP: false) }
 
     func carry(_ folder: URL) async throws -> [String] {
-        try ArchiveWriter.write(try bundleFolderFiles(folder), to: file, gzip: true)
+        try ArchiveWriter.write(try bundleFolderFiles(folder), to: file, gzip: true)   // what the folder holds, damaged or not
         return [server.map { $0.base + "/eole.tar.gz" } ?? file.path]
     }
 
