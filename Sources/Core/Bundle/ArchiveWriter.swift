@@ -36,7 +36,7 @@ public enum ArchiveWriter {
             throw ArchiveWriterError(path: folder.appendingPathComponent("index.json").path, reason: "not a bundle index: \(error)")
         }
         let roots = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("root").path)) ?? [])
-            .compactMap { name -> Int? in ArchivePass.isRootName("root/" + name) ? Int(name.dropLast(".json".count)) : nil }
+            .compactMap { RootChain.version(ofPath: "root/" + $0) }
             .sorted()
         try write(to: url, gzip: gzip) { add in
             for version in roots {

@@ -22,6 +22,15 @@ public enum RootChain {
     /// The path of root `version` in a bundle.
     public static func path(_ version: Int) -> String { "root/\(version).json" }
 
+    /// The version `path` names when it is `root/N.json`, N a positive decimal number of at most
+    /// nine digits without leading zeros (what ``path(_:)`` writes); else nil.
+    public static func version(ofPath path: String) -> Int? {
+        guard path.hasPrefix("root/"), path.hasSuffix(".json") else { return nil }
+        let number = path.dropFirst("root/".count).dropLast(".json".count)
+        guard !number.isEmpty, number.count <= 9, number.first != "0", number.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(number)
+    }
+
     /// Verifies `candidates`, the documents `root/N+1.json`, `root/N+2.json`… in order, from `trusted`.
     /// - Throws: ``TrustError``: the first document that fails, or an expired newest root.
     public static func verify(from trusted: TrustedRoot, candidates: [Data], now: Date, clockSkew: TimeInterval = 0,

@@ -68,13 +68,6 @@ final class ArchivePass {
         self.maxHeadBytes = maxHeadBytes
     }
 
-    /// Whether `name` is `root/N.json` (N a positive decimal number without leading zeros).
-    static func isRootName(_ name: String) -> Bool {
-        guard name.hasPrefix("root/"), name.hasSuffix(".json") else { return false }
-        let number = name.dropFirst("root/".count).dropLast(".json".count)
-        return !number.isEmpty && number.count <= 9 && number.first != "0" && number.allSatisfy { $0.isASCII && $0.isNumber }
-    }
-
     // MARK: head
 
     /// At most `maxBytes + 1` bytes of `root/N.json` or `index.json`, reading the archive as far
@@ -102,7 +95,7 @@ final class ArchivePass {
                 current = nil
                 continue
             }
-            let isRoot = Self.isRootName(memberName)
+            let isRoot = RootChain.version(ofPath: memberName) != nil
             guard isRoot || memberName == "index.json" else {
                 throw stop(because: "member \(member.shownName) comes before index.json; an archive starts with root/N.json (in version order) and index.json, so that they are verified before any tree member is read: the publisher must write it with `zephir-models publish --out`")
             }
@@ -139,7 +132,7 @@ final class ArchivePass {
             guard let member = try reader.next() else { throw stop(because: "index.json is missing; fetch or copy the archive again") }
             let name = member.name ?? member.shownName
             if member.isDirectory && (name == "root" || name == "root/") { continue }
-            guard Self.isRootName(name) || name == "index.json" else {
+            guard RootChain.version(ofPath: name) != nil || name == "index.json" else {
                 throw stop(because: "member \(member.shownName) comes before index.json; the publisher must write the archive with `zephir-models publish --out`")
             }
             // Its data is skipped by the next header: never more than a head may hold.
@@ -185,7 +178,7 @@ final class ArchivePass {
             guard reader.unpackedBytes <= bound else { throw TrustError.tooLarge(what: "\(location): the archive unpacked", limit: Int(bound)) }
             let bare = member.isDirectory && name.hasSuffix("/") ? String(name.dropLast()) : name
             if bare == "index.json" { throw TrustError.archiveDuplicateMember(archive: location, member: name) }
-            if Self.isRootName(bare) {
+            if RootChain.version(ofPath: bare) != nil {
                 throw FetchError.malformedArchive(url: location, reason: "\(name) comes after index.json; roots come first, in version order: the publisher must write the archive with `zephir-models publish --out`")
             }
             guard member.name != nil, BundlePath.isNormalized(bare, maxBytes: 1024 + "tree/".count) else {

@@ -107,7 +107,7 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
         if relativePath.hasPrefix("tree/") {
             return try await fetchTreeFile(String(relativePath.dropFirst("tree/".count)), maxBytes: maxBytes)
         }
-        guard relativePath == "index.json" || ArchivePass.isRootName(relativePath) else {
+        guard relativePath == "index.json" || RootChain.version(ofPath: relativePath) != nil else {
             throw .notFound(url: "\(location): \(relativePath)")
         }
         return try await readingArchive { () throws(FetchError) in

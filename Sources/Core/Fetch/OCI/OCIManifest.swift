@@ -136,9 +136,7 @@ public struct OCIManifest: Sendable, Equatable, Codable {
     static func isBundleTitle(_ title: String) -> Bool {
         if title == "index.json" { return true }
         if title.hasPrefix("tree/") { return BundlePath.isSafe(String(title.dropFirst("tree/".count))) }
-        guard title.hasPrefix("root/"), title.hasSuffix(".json") else { return false }
-        let number = title.dropFirst("root/".count).dropLast(".json".count)
-        return !number.isEmpty && number.count <= 9 && number.first != "0" && number.allSatisfy { $0.isASCII && $0.isNumber }
+        return RootChain.version(ofPath: title) != nil
     }
 
     private static func describe(_ error: Error) -> String {

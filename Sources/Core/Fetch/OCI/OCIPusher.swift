@@ -86,7 +86,8 @@ public enum OCIPusher {
         var report = PushReport(uploaded: 0, skipped: 0, bytesUploaded: 0, requests: 0, manifestDigest: "")
         var seen = Set<String>()
         var blobs: [(digest: String, bytes: [UInt8])] = []
-        for (digest, bytes) in [(OCIManifest.emptyConfig.digest, OCIManifest.emptyConfigBytes)] + files.map({ (OCIManifest.digest(of: $0.bytes), $0.bytes) })
+        let manifest = OCIManifest(bundle: files)   // each layer's digest: its file's SHA-256, computed once
+        for (digest, bytes) in [(OCIManifest.emptyConfig.digest, OCIManifest.emptyConfigBytes)] + zip(manifest.layers, files).map({ ($0.digest, $1.bytes) })
         where seen.insert(digest).inserted {
             if listed.contains(digest) { report.skipped += 1 } else { blobs.append((digest, bytes)) }
         }
@@ -109,10 +110,10 @@ public enum OCIPusher {
                 start()
             }
         }
-        let manifest = OCIManifest(bundle: files).encoded()
-        let digest = OCIManifest.digest(of: manifest)
+        let encoded = manifest.encoded()
+        let digest = OCIManifest.digest(of: encoded)
         let url = client.url("manifests/" + reference.tag)
-        let response = try await client.send(.PUT, url, headers: [("Content-Type", OCIManifest.mediaType)], body: [UInt8](manifest), maxBytes: 0,
+        let response = try await client.send(.PUT, url, headers: [("Content-Type", OCIManifest.mediaType)], body: [UInt8](encoded), maxBytes: 0,
                                              access: .push)
         guard response.status == 201 || response.status == 200 else { throw refusal(response) }
         if let stored = response.headers.first(name: "docker-content-digest"), stored != digest {
