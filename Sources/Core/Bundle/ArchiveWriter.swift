@@ -56,19 +56,16 @@ public enum ArchiveWriter {
         }
     }
 
-    /// Opens a temporary file beside `url`, lets `body` add members, then flushes and renames it.
+    /// Writes `url` atomically (``FileOutput/replaceAtomically(at:mode:_:)``), `body` adding the members.
     private static func write(to url: URL, gzip: Bool,
                               _ body: (_ add: (String, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let target = url.standardizedFileURL
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".\(target.lastPathComponent).tmp-\(getpid())").path
-        unlink(temporary)
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileOutputError(path: target.path, errno: errno) }
-        var keep = false
-        defer {
-            close(fd)
-            if !keep { unlink(temporary) }
-        }
+        try FileOutput.replaceAtomically(at: target.path) { fd in try write(to: fd, naming: target, gzip: gzip, body) }
+    }
+
+    /// Writes the archive to `fd`; errors name `target`.
+    private static func write(to fd: Int32, naming target: URL, gzip: Bool,
+                              _ body: (_ add: (String, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         guard let archive = archive_write_new() else { throw ArchiveWriterError(path: target.path, reason: "libarchive could not allocate a writer") }
         var open = true
         defer { if open { archive_write_free(archive) } }
@@ -100,17 +97,17 @@ public enum ArchiveWriter {
             var offset = 0
             while offset < bytes.count {
                 let n = archive_write_data(archive, bytes.baseAddress! + offset, bytes.count - offset)
-                guard n > 0 else { try check(Int32(truncatingIfNeeded: n < 0 ? n : Int(ARCHIVE_FATAL)), "writing \(path)"); break }
+                guard n > 0 else {
+                    // Nothing written is an error even when libarchive calls it a warning: the member would be short.
+                    let message = archive_error_string(archive).map { String(cString: $0) } ?? "libarchive wrote \(n) bytes"
+                    throw ArchiveWriterError(path: target.path, reason: "writing \(path): \(message)")
+                }
                 offset += n
             }
         }
         try check(archive_write_close(archive), "finishing the archive")
         open = false
         archive_write_free(archive)
-        guard fsync(fd) == 0 else { throw FileOutputError(path: target.path, errno: errno) }
-        guard rename(temporary, target.path) == 0 else { throw FileOutputError(path: target.path, errno: errno) }
-        keep = true
-        FileOutput.syncDirectory(target.deletingLastPathComponent().path)
     }
 }
 

@@ -12,6 +12,12 @@ public enum FileOutput {
         guard fd >= 0 else { throw FileOutputError(path: path, errno: errno) }
         defer { close(fd) }
         _ = fchmod(fd, mode)
+        try writeAll(data, to: fd, naming: path)
+        guard !durable || fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
+    }
+
+    /// Writes all of `data` to `fd`, retrying after a signal; errors name `path`.
+    public static func writeAll<Bytes: ContiguousBytes>(_ data: Bytes, to fd: Int32, naming path: String) throws {
         try data.withUnsafeBytes { buffer in
             var offset = 0
             while offset < buffer.count {
@@ -20,7 +26,6 @@ public enum FileOutput {
                 offset += n
             }
         }
-        guard !durable || fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
     }
 
     /// Replaces `path` atomically: writes a temporary file beside it (same folder, so the same
@@ -28,16 +33,29 @@ public enum FileOutput {
     /// new, never a part (what node_exporter's textfile collector asks of its writers).
     /// - Throws: ``FileOutputError`` naming `path`; the temporary file is removed.
     public static func replaceAtomically<Bytes: ContiguousBytes>(_ data: Bytes, at path: String, mode: mode_t = 0o644) throws {
+        try replaceAtomically(at: path, mode: mode) { fd in try writeAll(data, to: fd, naming: path) }
+    }
+
+    /// Replaces `path` atomically with what `fill` writes to the descriptor of a new temporary
+    /// file beside it (created with `mode`), flushed and then renamed over `path`.
+    /// - Throws: what `fill` throws, or ``FileOutputError`` naming `path`; the temporary file is
+    ///   removed either way.
+    public static func replaceAtomically(at path: String, mode: mode_t = 0o644, _ fill: (Int32) throws -> Void) throws {
         let url = URL(fileURLWithPath: path)
         let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())").path
         unlink(temporary)
-        do {
-            try writeExclusive(data, to: temporary, mode: mode)
-            guard rename(temporary, path) == 0 else { throw FileOutputError(path: path, errno: errno) }
-        } catch let error as FileOutputError {
-            unlink(temporary)
-            throw FileOutputError(path: path, errno: error.errno)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileOutputError(path: path, errno: errno) }
+        var renamed = false
+        defer {
+            close(fd)
+            if !renamed { unlink(temporary) }
         }
+        _ = fchmod(fd, mode)
+        try fill(fd)
+        guard fsync(fd) == 0 else { throw FileOutputError(path: path, errno: errno) }
+        guard rename(temporary, path) == 0 else { throw FileOutputError(path: path, errno: errno) }
+        renamed = true
         syncDirectory(url.deletingLastPathComponent().path)
     }
 

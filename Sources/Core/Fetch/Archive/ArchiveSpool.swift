@@ -35,14 +35,11 @@ final class ArchiveSpool: @unchecked Sendable {
 
     /// Appends `bytes` to `fd`, a file of ``create()``.
     func append(_ bytes: UnsafeRawBufferPointer, to fd: Int32) throws(FetchError) {
-        var offset = 0
-        while offset < bytes.count {
-            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .network(url: folder.path, reason: "cannot write a temporary file: \(String(cString: strerror(errno))); free some space in the temporary folder")
-            }
-            offset += n
+        do {
+            try FileOutput.writeAll(bytes, to: fd, naming: folder.path)
+        } catch {
+            let reason = (error as? FileOutputError).map { String(cString: strerror($0.errno)) } ?? "\(error)"
+            throw .network(url: folder.path, reason: "cannot write a temporary file: \(reason); free some space in the temporary folder")
         }
     }
 
