@@ -27,7 +27,8 @@ public struct DaemonMonitoring: Sendable {
         case .failed(_, let duration): metrics.recordRun(status: SyncMetrics.errorStatus, duration: duration)
         case .skipped, .abandoned: break
         }
-        if let engine {
+        // An abandoned run wrote nothing: the gauges stay as they are, and a stopping daemon reads nothing more.
+        if let engine, !Self.isAbandoned(iteration) {
             // Not cancelled with the loop: the refresh is a few reads, and a PostgreSQL read
             // cancelled in flight was seen to keep a stopping daemon from ever returning.
             let refresh = Task { try await MonitoringSnapshot.build(config: engine.config, store: engine.store) }
@@ -38,5 +39,9 @@ public struct DaemonMonitoring: Sendable {
             }
         }
         health.iterationEnded()
+    }
+
+    private static func isAbandoned(_ iteration: SyncDaemon.Iteration) -> Bool {
+        if case .abandoned = iteration { return true } else { return false }
     }
 }
