@@ -110,16 +110,9 @@ import ZephirTestSupport
         let w = Workspace()
         _ = w.key("eole")
         try w.configure([fileSource("eole", priority: 100)])   // nothing published yet: unavailable
-        let process = Process()
-        process.executableURL = ZephirExecutable.url
-        process.arguments = ["daemon", "--interval", "1s", "--config", "config.yml"]
-        process.currentDirectoryURL = w.root
         let log = w.file("daemon.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: log)
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let daemon = try Background(ZephirExecutable.url.path, ["daemon", "--interval", "1s", "--config", "config.yml"], in: w.root, log: log)
+        defer { daemon.forceStop() }
 
         try await Task.sleep(for: .milliseconds(1500))
         try w.publish("eole", version: 1, files: eoleTree())
@@ -130,12 +123,9 @@ import ZephirTestSupport
         }
         #expect(models == 3, "the daemon picked the source up once it recovered")
 
-        kill(process.processIdentifier, SIGTERM)
-        let stopping = Date()
-        while process.isRunning && Date().timeIntervalSince(stopping) < 10 { try await Task.sleep(for: .milliseconds(50)) }
-        #expect(!process.isRunning, "stopped within 10 s of SIGTERM")
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        let status = await daemon.stop(SIGTERM, within: 10)
+        #expect(status != nil, "stopped within 10 s of SIGTERM")
+        #expect(status == 0)
         let text = try String(contentsOf: log, encoding: .utf8)
         #expect(text.contains("eole=unavailable"))
         #expect(text.contains("eole=updated"))
