@@ -144,6 +144,13 @@ extension CarrierProcesses {
         let status = try await w.zm(["status", "--json"])
         let root = ((try status.json() as? [String: Any])?["sources"] as? [[String: Any]])?.first?["root"] as? [String: Any]
         #expect(root?["version"] as? Int == 2, "\(status.stdout)")
+
+        // A chain with a version missing is refused, as `root rotate` refuses it, not cut short.
+        try FileManager.default.moveItem(at: w.file("roots/root/2.json"), to: w.file("roots/root/3.json"))
+        let gap = try await publish(3, key: "index-2", out: "usb/eole-3.tar.gz")
+        #expect(gap.code == 65, "\(gap.stderr)")
+        #expect(gap.stderr.contains("holds roots 1, 3, not 1 to 2 without a gap"), "\(gap.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.file("usb/eole-3.tar.gz").path))
     }
 }
 }

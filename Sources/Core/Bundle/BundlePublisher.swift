@@ -105,8 +105,6 @@ public enum BundlePublisher {
             return existing
         } catch .malformedArchive {
             throw PublishError.notABundle(location)
-        } catch {
-            throw error
         }
         for version in 1...RootChain.maxNewRoots {
             do { existing.roots.append(try await transport.fetch(RootChain.path(version), maxBytes: TrustedRoot.maxBytes)) } catch .notFound { break }
@@ -114,12 +112,10 @@ public enum BundlePublisher {
         return existing
     }
 
-    /// `DIR/root/1.json`, `2.json`, … in version order.
+    /// `DIR/root/1.json`, `2.json`, … in version order, as ``RootWriter/chain(in:)`` reads a bundle folder's.
     private static func rootFiles(in folder: URL) throws -> [Data] {
-        var chain: [Data] = []
-        while let data = FileManager.default.contents(atPath: folder.appendingPathComponent(RootChain.path(chain.count + 1)).path) {
-            chain.append(data)
-        }
+        let chain: [Data]
+        do { chain = try RootWriter.chain(in: folder) } catch { throw PublishError.invalidRoots(error.description) }
         guard !chain.isEmpty else { throw PublishError.invalidRoots("--roots \(folder.path): no root/1.json there (`zephir-models root create --out \(folder.path)` writes it)") }
         return chain
     }

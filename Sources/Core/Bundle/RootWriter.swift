@@ -96,10 +96,18 @@ public enum RootWriter {
     /// (expiry aside: a publisher rotates an expired root); `nil` when it has no roots.
     /// - Throws: ``RootWriteError``.
     public static func newest(in dir: URL) throws(RootWriteError) -> TrustedRoot? {
+        try newest(chain: try chain(in: dir), location: dir.appendingPathComponent("root").path)
+    }
+
+    /// The documents `root/1.json`, `root/2.json`… of the bundle folder `dir`, in version order
+    /// (not verified); empty when it has no roots.
+    /// - Throws: ``RootWriteError/versionGap(_:found:)`` when a version is missing between
+    ///   them, ``RootWriteError/unreadable(_:)``.
+    public static func chain(in dir: URL) throws(RootWriteError) -> [Data] {
         let folder = dir.appendingPathComponent("root")
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return nil }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
         let versions = names.compactMap { $0.hasSuffix(".json") ? Int($0.dropLast(5)) : nil }.sorted()
-        guard !versions.isEmpty else { return nil }
+        guard !versions.isEmpty else { return [] }
         guard versions == Array(1...versions.count) else {
             throw .versionGap(folder.path, found: versions)
         }
@@ -109,7 +117,7 @@ public enum RootWriter {
             guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
             chain.append(data)
         }
-        return try newest(chain: chain, location: folder.path)
+        return chain
     }
 
     /// The newest root of a chain given in version order (`root/1.json` first), as read from an
