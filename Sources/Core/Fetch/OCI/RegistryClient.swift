@@ -87,11 +87,8 @@ public final class RegistryClient: @unchecked Sendable {
             while [301, 302, 303, 307, 308].contains(response.status) {
                 guard hops < options.maxRedirects else { throw .tooManyRedirects(url: start, limit: options.maxRedirects) }
                 hops += 1
-                guard let location = response.headers.first(name: "location"),
-                      let next = URL(string: location, relativeTo: URL(string: response.url))?.absoluteURL.absoluteString else {
-                    throw .httpStatus(url: response.url, status: response.status)
-                }
-                guard Self.scheme(next) == Self.scheme(start) else { throw .redirectNotAllowed(from: response.url, to: next) }
+                // The same rules as any bundle fetch: a Location is required, and the scheme is kept.
+                let next = try HTTPTransport.redirect(from: response.url, status: UInt(response.status), location: response.headers.first(name: "location"))
                 if Self.authority(next) == Self.authority(start) {
                     response = try await authenticated(.GET, next, headers: [], body: nil, maxBytes: maxBytes, access: .pull)
                 } else {
@@ -279,8 +276,6 @@ public final class RegistryClient: @unchecked Sendable {
         let data = method == .HEAD ? Data() : try await HTTPTransport.readBody(response, url: url, maxBytes: limit, options: options)
         return Response(status: status, headers: response.headers, body: data, url: url)
     }
-
-    private static func scheme(_ url: String) -> Substring { url.prefix(while: { $0 != ":" }).lowercased()[...] }
 
     /// `host[:port]` of a URL, lowercased.
     private static func authority(_ url: String) -> String {
