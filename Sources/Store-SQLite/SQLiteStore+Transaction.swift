@@ -17,7 +17,11 @@ extension SQLiteStore {
             try await pool.writeWithoutTransaction { db in try db.commit() }
             return value
         } catch {
-            try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } }
+            // GRDB's async access throws at once in a cancelled task (the daemon stopping, a run
+            // abandoned before its commit), which would leave the writer inside the transaction
+            // and every later write refused: the rollback runs in a task of its own.
+            let pool = self.pool
+            await Task { try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }.value
             throw storeError(error, doing: doing)
         }
     }
