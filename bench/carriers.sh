@@ -44,12 +44,13 @@ echo "commit $(git -C "$OLDPWD" rev-parse --short HEAD 2>/dev/null || echo unkno
 "$binary" fake generate tree --seed 7 --releases 1 --models "$models" --variables "$variables" >/dev/null
 publish() { "$binary" publish "$1" --source eole --key keys/eole.key --version "$2" --expires 365d --out "$3" --json >/dev/null; }
 
-# The registry, on a free port, logging every request.
+# The registry, on a free port, logging every request; the blob descriptor cache is the one
+# Debian's /etc/docker/registry/config.yml sets.
 port=$(free_port)
 cat > registry.yml <<YAML
 version: 0.1
 log: {level: info, formatter: text, accesslog: {disabled: false}}
-storage: {filesystem: {rootdirectory: $work/registry}}
+storage: {filesystem: {rootdirectory: $work/registry}, cache: {blobdescriptor: inmemory}}
 http: {addr: 127.0.0.1:$port, secret: bench}
 YAML
 docker-registry serve registry.yml > registry.log 2>&1 & pids+=($!)
