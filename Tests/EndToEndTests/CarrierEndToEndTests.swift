@@ -107,6 +107,36 @@ extension CarrierProcesses {
         #expect(older.code == 65, "\(older.stderr)")
     }
 
+    /// SPEC §3 for `publish` to an archive or a registry: a malformed `oci://` reference is a usage
+    /// error (64), an output that cannot be written — a folder that is a file, a registry that
+    /// refuses the upload — is 73, and an existing file that is not a bundle is invalid input (65);
+    /// each message names the output.
+    @Test func publishingToAnArchiveOrARegistryExitsAsSPECSays() async throws {
+        let w = Workspace()
+        try writeTree(w, "tree", amonDefault: "souple")
+
+        let malformed = try await publish(w, tree: "tree", version: 1, out: "oci://127.0.0.1:5000/Zephir/Eole:stable")
+        #expect(malformed.code == 64, "\(malformed.stderr)")
+        #expect(malformed.stderr.contains("'Zephir/Eole' is not a repository name"), "\(malformed.stderr)")
+
+        try w.write("a-file", "not a folder\n")
+        let unwritable = try await publish(w, tree: "tree", version: 1, out: "a-file/eole.tar.gz")
+        #expect(unwritable.code == 73, "\(unwritable.stderr)")
+        #expect(unwritable.stderr.contains("a-file"), "\(unwritable.stderr)")
+
+        try w.write("old.tar.gz", "a text file, not an archive\n")
+        let notABundle = try await publish(w, tree: "tree", version: 1, out: "old.tar.gz")
+        #expect(notABundle.code == 65, "\(notABundle.stderr)")
+        #expect(notABundle.stderr.contains("old.tar.gz"), "\(notABundle.stderr)")
+        #expect(try String(contentsOf: w.file("old.tar.gz"), encoding: .utf8) == "a text file, not an archive\n", "left as it was")
+
+        let registry = try Registry(readOnly: true)
+        defer { registry.stop() }
+        let refused = try await publish(w, tree: "tree", version: 1, out: registry.url("zephir/eole", tag: "stable"))
+        #expect(refused.code == 73, "\(refused.stderr)")
+        #expect(refused.stderr.contains("127.0.0.1:\(registry.port)") && refused.stderr.contains("the registry refused"), "\(refused.stderr)")
+    }
+
     @Test func anArchiveCarriesTheRootsSoThatAnOfflineSiteFollowsARotation() async throws {
         let w = Workspace()
         for name in ["root", "index-1", "index-2"] { #expect(try await w.cli.run(["keygen", "--out", "keys/\(name)"]).code == 0) }

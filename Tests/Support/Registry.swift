@@ -36,9 +36,10 @@ public final class Registry: @unchecked Sendable {
     private var started = false
 
     /// Starts a registry; with `users` (name → password), it requires basic authentication
-    /// (`auth: htpasswd`, bcrypt hashes).
+    /// (`auth: htpasswd`, bcrypt hashes); `readOnly` refuses every upload (the storage's
+    /// read-only maintenance mode).
     /// - Throws: ``DidNotStart`` when `/v2/` does not answer within 20 s, or a hash cannot be made.
-    public init(users: [String: String] = [:]) throws {
+    public init(users: [String: String] = [:], readOnly: Bool = false) throws {
         folder = temporaryFolder("zm-registry")
         port = freePort()
         log = folder.appendingPathComponent("registry.log")
@@ -54,6 +55,9 @@ public final class Registry: @unchecked Sendable {
                 rootdirectory: \(folder.appendingPathComponent("storage").path)
               delete:
                 enabled: true
+              maintenance:
+                readonly:
+                  enabled: \(readOnly)
             http:
               addr: 127.0.0.1:\(port)
               secret: zephir-models-tests

@@ -20,7 +20,12 @@ enum ExitStatus {
         switch error {
         case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected, is RootWriteError:
             return invalidInput
-        case is DerivationError, is OCIPusher.PushError:
+        case let error as OCIPusher.PushError:
+            // The registry refusing to store (quota, size, read-only, server error) is an output
+            // that cannot be written; the tag's own content refusing the bundle is the input's fault.
+            if case .refused = error { return cantCreate }
+            return invalidInput
+        case is DerivationError:
             return invalidInput
         case is OCIReference.Invalid:
             return usage
