@@ -32,7 +32,7 @@ public enum ArchiveWriter {
             throw ArchiveWriterError(path: folder.path, reason: "no readable index.json (\(error.localizedDescription)); publish the bundle first")
         }
         let index: BundleIndex
-        do { index = try BundleIndex.parse(Envelope.parse(envelopeBytes).payloadBytes()) } catch {
+        do { index = try BundleIndex.unverified(envelope: envelopeBytes) } catch {
             throw ArchiveWriterError(path: folder.appendingPathComponent("index.json").path, reason: "not a bundle index: \(error)")
         }
         let roots = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("root").path)) ?? [])

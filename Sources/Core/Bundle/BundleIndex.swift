@@ -55,12 +55,24 @@ public struct BundleIndex: Sendable, Hashable, Codable {
         for file in index.files {
             guard BundlePath.isSafe(file.path) else { throw .unsafePath(file.path) }
             guard seen.insert(file.path).inserted else { throw .malformedIndex("the file \(file.path) is listed twice") }
-            guard file.sha256.utf8.count == 64, file.sha256.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }) else {
+            guard isSHA256(file.sha256.utf8) else {
                 throw .malformedIndex("the sha256 of \(file.path) is not 64 lowercase hex digits")
             }
             guard file.size >= 0 else { throw .malformedIndex("the size of \(file.path) is negative") }
         }
         return index
+    }
+
+    /// The index that the `index.json` envelope `bytes` carries, parsed and checked but with its
+    /// signatures not verified: what a publisher reads of the bundle already at a destination.
+    /// - Throws: ``TrustError``.
+    public static func unverified(envelope bytes: Data) throws(TrustError) -> BundleIndex {
+        try parse(Envelope.parse(bytes).payloadBytes())
+    }
+
+    /// Whether `hex` is a SHA-256 as bundles write it: 64 lowercase hexadecimal digits.
+    public static func isSHA256(_ hex: some Collection<UInt8>) -> Bool {
+        hex.count == 64 && hex.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
     }
 
     /// The canonical payload bytes: sorted keys, no whitespace.

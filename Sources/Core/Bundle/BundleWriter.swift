@@ -169,8 +169,7 @@ public enum BundleWriter {
     private static func checkExisting(_ request: Request, _ existing: Existing) throws(PublishError) {
         guard !existing.foreign else { throw .notABundle(existing.location) }
         guard let data = existing.index else { return }
-        guard let envelope = try? Envelope.parse(data), let payload = try? envelope.payloadBytes(),
-              let index = try? BundleIndex.parse(payload) else { throw .notABundle(existing.location) }
+        guard let index = try? BundleIndex.unverified(envelope: data) else { throw .notABundle(existing.location) }
         guard index.source == request.source else { throw .otherSource(path: existing.location, existing: index.source, requested: request.source) }
         guard request.version > index.version else {
             throw .versionNotGreater(path: existing.location, existing: index.version, requested: request.version)

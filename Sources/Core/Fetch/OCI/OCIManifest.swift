@@ -128,8 +128,7 @@ public struct OCIManifest: Sendable, Equatable, Codable {
     /// `sha256:` and 64 lowercase hex digits.
     static func isDigest(_ digest: String) -> Bool {
         guard digest.hasPrefix("sha256:") else { return false }
-        let hex = digest.utf8.dropFirst("sha256:".count)
-        return hex.count == 64 && hex.allSatisfy { ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
+        return BundleIndex.isSHA256(digest.utf8.dropFirst("sha256:".count))
     }
 
     /// `index.json`, `root/N.json` (N a positive number), or `tree/` and a path of ``BundlePath``.
