@@ -53,6 +53,8 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var tree: Tree?
     private var spool: ArchiveSpool?
+    /// The one reading of the tree, which concurrent ``prepare(files:needed:)`` calls share.
+    private var preparation: Task<Void, Error>?
     private var finished = Statistics()
     private var live = Statistics()
     private var httpSources: [HTTPByteSource] = []
@@ -116,8 +118,19 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
     }
 
     public func prepare(files: [BundleIndex.File], needed: Set<String>) async throws {
-        // Once: the archive is read through the first time; a file not spooled then is read again when fetched.
-        guard lock.withLock({ self.tree == nil && self.spool == nil }) else { return }
+        // Once: the archive is read through the first time (a concurrent call waits for that
+        // reading); a file not spooled then is read again when fetched.
+        let reading = lock.withLock { () -> Task<Void, Error> in
+            if let preparation { return preparation }
+            let task = Task { try await self.readTree(files: files, needed: needed) }
+            preparation = task
+            return task
+        }
+        try await reading.value
+    }
+
+    /// Reads the tree's members after the head, spooling those `needed`.
+    private func readTree(files: [BundleIndex.File], needed: Set<String>) async throws {
         let plan = ArchivePass.TreePlan(files: files)
         let spool = try ArchiveSpool(parent: spoolParent)
         lock.withLock { self.spool = spool }
@@ -233,23 +246,23 @@ public final class ArchiveTransport: BundleTransport, @unchecked Sendable {
     /// Closes `pass`'s reader, keeping what it read in the totals (on the queue).
     private func end(_ pass: ArchivePass) {
         guard let index = currentReaders.firstIndex(where: { $0 === pass.reader }) else { return }
-        recordLive()
         let reader = currentReaders.remove(at: index)
-        lock.withLock {
+        // Moved from the live counts to the totals at once, so that no reading counts it twice.
+        recordLive { finished in
             finished.bytesRead += reader.bytesRead
             finished.bytesUnpacked += reader.unpackedBytes
             finished.passes += 1
-            live.passes -= 1
+            self.live.passes -= 1
         }
         reader.close()
-        recordLive()
     }
 
-    /// Refreshes the counts of the open readers (on the queue).
-    private func recordLive() {
+    /// Refreshes the counts of the open readers (on the queue), with `update` of the totals under the same lock.
+    private func recordLive(_ update: (inout Statistics) -> Void = { _ in }) {
         let read = currentReaders.reduce(Int64(0)) { $0 + $1.bytesRead }
         let unpacked = currentReaders.reduce(Int64(0)) { $0 + $1.unpackedBytes }
         lock.withLock {
+            update(&finished)
             live.bytesRead = read
             live.bytesUnpacked = unpacked
         }
