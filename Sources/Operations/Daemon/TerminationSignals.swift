@@ -31,6 +31,8 @@ public struct TerminationSignals: Service {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw SetupError(errno: errno) }
         let (readEnd, writeEnd) = (fds[0], fds[1])
+        // Close-on-exec: the notifier commands the daemon runs do not inherit it.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
         guard zm_forward_termination_signals(writeEnd) == 0 else { throw SetupError(errno: errno) }
         let signal = await withGracefulShutdownHandler {
             await Self.firstByte(of: readEnd)
