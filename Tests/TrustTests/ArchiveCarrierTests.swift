@@ -170,6 +170,28 @@ extension RealProcesses {
         #expect(fixture.spoolIsEmpty)
     }
 
+    /// Several callers preparing at once (mirrors that share an archive transport) wait for one
+    /// reading of the tree: one pass, and every file served.
+    @Test func concurrentPreparationsShareOneReading() async throws {
+        let scratch = Scratch("zm-archive")
+        let fixture = try ArchiveFixture(scratch)
+        let archive = try fixture.archive("bundle.tar.gz", gzip: true)
+        let transport = try fixture.transport(archive.path)
+        let files = fixture.index.files
+        _ = try await transport.fetch("index.json", maxBytes: 1 << 20)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { try await transport.prepare(files: files, needed: Set(files.map(\.path))) } }
+            try await group.waitForAll()
+        }
+        for file in files {
+            #expect(try await transport.fetch("tree/" + file.path, maxBytes: file.size).count == file.size, "\(file.path)")
+        }
+        #expect(transport.statistics.passes == 1)
+        #expect(transport.statistics.bytesRead == Int64(try Data(contentsOf: archive).count))
+        await transport.shutdown()
+        #expect(fixture.spoolIsEmpty)
+    }
+
     /// `verify` reads an archive too (BundleReader prepares the transport before the tree).
     @Test func verifyReadsAnArchive() async throws {
         let scratch = Scratch("zm-archive")
