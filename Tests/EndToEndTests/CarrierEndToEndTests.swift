@@ -107,13 +107,18 @@ extension CarrierProcesses {
         #expect(older.code == 65, "\(older.stderr)")
     }
 
-    /// SPEC §3 for `publish` to an archive or a registry: a malformed `oci://` reference is a usage
-    /// error (64), an output that cannot be written — a folder that is a file, a registry that
+    /// SPEC §3 for `publish` to an archive or a registry: a malformed `oci://` reference, or `--roots`
+    /// for a folder (which publishes its own roots), is a usage error (64), an output that cannot be written — a folder that is a file, a registry that
     /// refuses the upload — is 73, and an existing file that is not a bundle is invalid input (65);
     /// each message names the output.
     @Test func publishingToAnArchiveOrARegistryExitsAsSPECSays() async throws {
         let w = Workspace()
         try writeTree(w, "tree", amonDefault: "souple")
+
+        let rootsForFolder = try await publish(w, tree: "tree", version: 1, out: "bundle", extra: ["--roots", "elsewhere"])
+        #expect(rootsForFolder.code == 64, "\(rootsForFolder.stderr)")
+        #expect(rootsForFolder.stderr.contains("the folder") && rootsForFolder.stderr.contains("drop --roots"), "\(rootsForFolder.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: w.file("bundle").path), "nothing published")
 
         let malformed = try await publish(w, tree: "tree", version: 1, out: "oci://127.0.0.1:5000/Zephir/Eole:stable")
         #expect(malformed.code == 64, "\(malformed.stderr)")

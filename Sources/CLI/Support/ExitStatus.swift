@@ -18,6 +18,8 @@ enum ExitStatus {
 
     static func code(for error: Error) -> Int32 {
         switch error {
+        case PublishError.rootsForFolder:
+            return usage
         case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected, is RootWriteError:
             return invalidInput
         case let error as OCIPusher.PushError:

@@ -40,12 +40,14 @@ public enum BundlePublisher {
 
     /// Validates the tree at `tree` and publishes it to `destination`.
     /// - Parameter roots: a bundle folder whose `root/` holds the source's roots, carried into an
-    ///   archive or a registry; by default the roots already at the destination are kept.
+    ///   archive or a registry; by default the roots already at the destination are kept. A folder
+    ///   publishes the roots of its own `root/`: `roots` is refused for it.
     /// - Throws: ``TreeValidationError``, ``PublishError``, ``FetchError`` (the destination cannot be
     ///   read), or a file or registry error.
     public static func publish(tree: URL, _ request: BundleWriter.Request, to destination: BundleDestination, roots: URL? = nil,
                                options: TransportOptions = TransportOptions()) async throws -> Publication {
         if case .folder(let folder) = destination {
+            if let roots { throw PublishError.rootsForFolder(folder: folder.path, roots: roots.path) }
             var request = request
             request.output = folder
             let publication = try BundleWriter.publishTree(tree, request)

@@ -190,6 +190,8 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
     case keyNotInRoot(version: Int, keyIDs: [String], indexKeys: [String])
     case belowRootThreshold(version: Int, signing: Int, threshold: Int)
     case invalidRoots(String)
+    /// `--roots` given for a folder output, which keeps the roots of its own `root/`.
+    case rootsForFolder(folder: String, roots: String)
 
     public var description: String {
         switch self {
@@ -213,6 +215,8 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
             return "root \(version) of this bundle requires \(threshold) index keys, \(signing) given; add --key"
         case .invalidRoots(let what):
             return what
+        case .rootsForFolder(let folder, let roots):
+            return "--roots \(roots) carries roots into an archive or a registry; the folder \(folder) publishes the roots of its own root/ (written there by `zephir-models root create` and `root rotate`): drop --roots, or rotate the roots in that folder"
         }
     }
 }
