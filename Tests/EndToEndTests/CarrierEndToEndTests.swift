@@ -142,6 +142,36 @@ extension CarrierProcesses {
         #expect(refused.stderr.contains("127.0.0.1:\(registry.port)") && refused.stderr.contains("the registry refused"), "\(refused.stderr)")
     }
 
+    /// A registry that requires credentials: `publish --auth-file`, `verify --auth-file` and a
+    /// source's `auth_file` all take them from docker's config.json; without, each says which
+    /// registry asks and what to set.
+    @Test func aPrivateRegistryTakesTheAuthFileToPublishVerifyAndSync() async throws {
+        let w = Workspace()
+        let registry = try Registry(users: ["alice": "s3cret"])
+        defer { registry.stop() }
+        let url = registry.url("zephir/eole", tag: "stable")
+        let credentials = Data("alice:s3cret".utf8).base64EncodedString()
+        try w.write("auth.json", "{\"auths\": {\"\(registry.host)\": {\"auth\": \"\(credentials)\"}}}\n")
+        try writeTree(w, "tree", amonDefault: "souple")
+
+        let anonymous = try await publish(w, tree: "tree", version: 1, out: url)
+        #expect(anonymous.code != 0 && anonymous.stderr.contains("requires credentials"), "\(anonymous.stderr)")
+        let published = try await publish(w, tree: "tree", version: 1, out: url, extra: ["--auth-file", "auth.json"])
+        #expect(published.code == 0, "\(published.stderr)")
+
+        let unverified = try await w.cli.run(["verify", url, "--trust", "eole.pub"])
+        #expect(unverified.code == 3, "\(unverified.stderr)")
+        #expect(unverified.stderr.contains("the registry \(registry.host) requires credentials"), "\(unverified.stderr)")
+        let verified = try await w.cli.run(["verify", url, "--trust", "eole.pub", "--auth-file", "auth.json"])
+        #expect(verified.code == 0, "\(verified.stderr)")
+        #expect(verified.stdout.contains("OK eole version 1"), "\(verified.stdout)")
+
+        try w.configure([fileSource("eole", priority: 100, url: url).replacingOccurrences(of: "    priority:", with: "    auth_file: auth.json\n    priority:")])
+        let synced = try await w.sync()
+        #expect(synced.code == 0, "\(synced.stderr)")
+        #expect(try await amonDefault(w) == "souple")
+    }
+
     @Test func anArchiveCarriesTheRootsSoThatAnOfflineSiteFollowsARotation() async throws {
         let w = Workspace()
         for name in ["root", "index-1", "index-2"] { #expect(try await w.cli.run(["keygen", "--out", "keys/\(name)"]).code == 0) }

@@ -14,10 +14,12 @@ struct VerifyCommand: AsyncParsableCommand {
         Examples:
           zephir-models verify https://eole.example/zephir/eole --trust keys/eole.pub --threshold 1
           zephir-models verify /srv/www/zephir/eole --root keys/eole.root.json
+          zephir-models verify /media/usb/eole-42.tar.gz --root keys/eole.root.json
+          zephir-models verify oci://registry.example/eole:stable --trust eole.pub --auth-file auth.json
         """
     )
 
-    @Argument(help: ArgumentHelp("The bundle: a folder, a file: URL or an http(s) URL.", valueName: "DIR_OR_URL"))
+    @Argument(help: ArgumentHelp("The bundle: a folder, a file: URL, an http(s) URL, a .tar or .tar.gz archive (path or URL), or oci://HOST/REPOSITORY:TAG.", valueName: "DIR_OR_URL"))
     var location: String
 
     @Option(name: .customLong("trust"), help: ArgumentHelp("A trusted public key: a .pub file or `ed25519:BASE64` (repeatable).", valueName: "PUB"))
@@ -34,6 +36,9 @@ struct VerifyCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("A PEM file of certificate authorities for https (default: the system's).", valueName: "PATH"))
     var caFile: String?
+
+    @Option(help: ArgumentHelp("Registry credentials in docker's config.json format, for an oci://… bundle.", valueName: "FILE"))
+    var authFile: String?
 
     @Flag(name: .long, help: "Print the result as JSON.")
     var json = false
@@ -60,8 +65,10 @@ struct VerifyCommand: AsyncParsableCommand {
                     guard let bytes = FileManager.default.contents(atPath: root) else { throw KeyError.unreadable(path: root) }
                     pinned = try TrustedRoot.pinned(bytes, file: root)
                 }
+                var options = TransportOptions(caFile: caFile)
+                options.authFile = authFile
                 let report = try await BundleVerification.verify(location: location, trusted: keys, threshold: threshold, root: pinned,
-                                                                 expectedSource: source, options: TransportOptions(caFile: caFile))
+                                                                 expectedSource: source, options: options)
                 if json {
                     Terminal.json(VerifyOutput(ok: true, report: report))
                 } else {
