@@ -15,16 +15,16 @@ extension RealProcesses {
         var archiveBytes: Int
     }
 
-    static func attempt(gzip: Bool = true, sourceLocation: SourceLocation = #_sourceLocation,
+    static func attempt(gzip: Bool = true, roots: Bool = false, sourceLocation: SourceLocation = #_sourceLocation,
                         _ change: (ArchiveFixture, inout [CraftedMember]) throws -> Void) async throws -> Attempt {
         let scratch = Scratch("zm-archive-attack")
-        let fixture = try ArchiveFixture(scratch)
+        let fixture = try ArchiveFixture(scratch, roots: roots)
         var members = try fixture.members().map { CraftedMember.file($0.path, $0.bytes) }
         try change(fixture, &members)
         let archive = fixture.archives.appendingPathComponent(gzip ? "bundle.tar.gz" : "bundle.tar")
         try await TarCrafter.write(members, gzip: gzip, to: archive)
         let transport = try fixture.transport(archive.path)
-        let outcome = await FetchRun().run(transport, scratch: Scratch())
+        let outcome = await FetchRun(policy: fixture.policy).run(transport, scratch: Scratch())
         #expect(fixture.spoolIsEmpty, "the spool was left behind", sourceLocation: sourceLocation)
         return Attempt(outcome: outcome, read: transport.statistics, archiveBytes: try Data(contentsOf: archive).count)
     }
@@ -121,6 +121,55 @@ extension RealProcesses {
         #expect(attempt.archiveBytes < bomb / 100)
         #expect(attempt.outcome.rejection?.reason == "size-mismatch", "\(attempt.outcome.summary)")
         #expect(attempt.read.bytesUnpacked < 1 << 20, "unpacked \(attempt.read.bytesUnpacked) bytes")
+    }
+
+    /// A root placed after `index.json` is never read as part of the chain: the chain stops at
+    /// root 1, whose index key did not sign, so the index is rejected; nothing of the tree is read.
+    @Test func aRootAfterTheIndexIsNotFollowed() async throws {
+        let attempt = try await Self.attempt(roots: true) { _, members in
+            let root = members.remove(at: members.firstIndex { $0.name == "root/2.json" }!)
+            members.insert(root, at: members.firstIndex { $0.name == "index.json" }! + 1)
+        }
+        #expect(attempt.outcome.snapshot == nil, "\(attempt.outcome.summary)")
+        #expect(attempt.outcome.rejection?.reason == "unknown-key", "\(attempt.outcome.summary)")
+        #expect(attempt.read.passes == 1)
+    }
+
+    @Test func aRootTwiceIsRefused() async throws {
+        let attempt = try await Self.attempt(roots: true) { _, members in
+            let root = members.first { $0.name == "root/1.json" }!
+            members.insert(root, at: 1)
+        }
+        #expect(attempt.outcome.unavailability?.reason == "malformed-archive", "\(attempt.outcome.summary)")
+        #expect("\(attempt.outcome.unavailability!)".contains("root/1.json appears twice"), "\(attempt.outcome.summary)")
+    }
+
+    /// Roots are held in memory until `index.json`: more than the transport's bound of them is refused.
+    @Test func rootsBeyondTheHeadBoundAreRefused() async throws {
+        let scratch = Scratch("zm-archive-attack")
+        let fixture = try ArchiveFixture(scratch, roots: true)
+        let archive = try fixture.archive("bundle.tar.gz", gzip: true)
+        let transport = try ArchiveTransport(url: archive.path, spoolParent: fixture.spool, maxHeadBytes: 256)
+        let outcome = await FetchRun(policy: fixture.policy).run(transport, scratch: Scratch())
+        #expect(outcome.unavailability?.reason == "malformed-archive", "\(outcome.summary)")
+        #expect("\(outcome.unavailability!)".contains("more than 256 bytes of root documents before index.json"), "\(outcome.summary)")
+        #expect(fixture.spoolIsEmpty)
+    }
+
+    /// Members no larger than declared, but a stream that unpacks far past the declared sizes
+    /// (pax headers of 900 KiB on three members — libarchive itself refuses one over 1 MiB —,
+    /// a few KiB compressed): refused once past the tree's bound.
+    @Test func anArchiveUnpackingPastTheDeclaredSizesIsRefused() async throws {
+        let attempt = try await Self.attempt { fixture, members in
+            for n in 0..<3 {
+                let name = Self.treeMember(fixture, n)
+                let index = members.firstIndex { $0.name == name }!
+                members[index].pax = ["comment": String(repeating: "x", count: 900 << 10)]
+            }
+        }
+        #expect(attempt.archiveBytes < 256 << 10)
+        #expect(attempt.outcome.rejection?.reason == "too-large", "\(attempt.outcome.summary)")
+        #expect("\(attempt.outcome.rejection!)".contains("the archive unpacked"), "\(attempt.outcome.summary)")
     }
 
     @Test func aTreeMemberBeforeTheIndexIsNotRead() async throws {

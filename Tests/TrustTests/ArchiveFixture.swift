@@ -99,6 +99,8 @@ struct CraftedMember: Encodable {
     /// A file of this many zero bytes, streamed (a compression bomb when gzip).
     var zeros: Int?
     var link: String?
+    /// Extended (pax) header records of the member.
+    var pax: [String: String]?
 
     static func file(_ name: String, _ bytes: [UInt8]) -> CraftedMember { CraftedMember(name: name, data: Data(bytes)) }
 }
@@ -122,29 +124,12 @@ enum TarCrafter {
         guard status == 0 else { throw Failed(description: "tarfile: \(errors)") }
     }
 
-    /// Runs `python3 ARGUMENTS…` on a thread of its own (waiting for it would hold a thread of
+    /// Runs `python3 ARGUMENTS…` (its output to files, waited for without holding a thread of
     /// the cooperative pool, which the transports under test need); its status and outputs.
     static func python(_ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                    process.arguments = ["python3"] + arguments
-                    let output = Pipe(), errors = Pipe()
-                    process.standardOutput = output
-                    process.standardError = errors
-                    try process.run()
-                    // Standard error is small; standard output is read whole, then the rest.
-                    let out = output.fileHandleForReading.readDataToEndOfFile()
-                    let err = errors.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, String(decoding: out, as: UTF8.self), String(decoding: err, as: UTF8.self)))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        let child = try ChildProcess(URL(fileURLWithPath: "/usr/bin/env"), ["python3"] + arguments, in: FileManager.default.temporaryDirectory)
+        let result = await child.wait(limit: 120)
+        return (result.code, result.stdout, result.stderr)
     }
 
     static let script = """
@@ -165,6 +150,8 @@ enum TarCrafter {
                 info = tarfile.TarInfo(m["name"])
                 info.mode = 0o644
                 info.mtime = 0
+                if m.get("pax"):
+                    info.pax_headers = m["pax"]
                 kind = m["kind"]
                 if kind == "file":
                     if m.get("zeros") is not None:
