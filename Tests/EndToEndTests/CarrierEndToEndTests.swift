@@ -108,9 +108,10 @@ extension CarrierProcesses {
     }
 
     /// SPEC §3 for `publish` to an archive or a registry: a malformed `oci://` reference, or `--roots`
-    /// for a folder (which publishes its own roots), is a usage error (64), an output that cannot be written — a folder that is a file, a registry that
-    /// refuses the upload — is 73, and an existing file that is not a bundle is invalid input (65);
-    /// each message names the output.
+    /// for a folder (which publishes its own roots), is a usage error (64); an output that cannot
+    /// be written — a folder that is a file, a registry that is unreachable or refuses the upload —
+    /// is 73; an existing file that is not a bundle is invalid input (65). Each message names the
+    /// output.
     @Test func publishingToAnArchiveOrARegistryExitsAsSPECSays() async throws {
         let w = Workspace()
         try writeTree(w, "tree", amonDefault: "souple")
@@ -135,6 +136,11 @@ extension CarrierProcesses {
         #expect(notABundle.stderr.contains("old.tar.gz"), "\(notABundle.stderr)")
         #expect(try String(contentsOf: w.file("old.tar.gz"), encoding: .utf8) == "a text file, not an archive\n", "left as it was")
 
+        let nowhere = "127.0.0.1:\(freePort())"
+        let unreachable = try await publish(w, tree: "tree", version: 1, out: "oci+http://\(nowhere)/zephir/eole:stable")
+        #expect(unreachable.code == 73, "\(unreachable.stderr)")
+        #expect(unreachable.stderr.contains(nowhere), "\(unreachable.stderr)")
+
         let registry = try Registry(readOnly: true)
         defer { registry.stop() }
         let refused = try await publish(w, tree: "tree", version: 1, out: registry.url("zephir/eole", tag: "stable"))
@@ -155,7 +161,7 @@ extension CarrierProcesses {
         try writeTree(w, "tree", amonDefault: "souple")
 
         let anonymous = try await publish(w, tree: "tree", version: 1, out: url)
-        #expect(anonymous.code != 0 && anonymous.stderr.contains("requires credentials"), "\(anonymous.stderr)")
+        #expect(anonymous.code == 73 && anonymous.stderr.contains("requires credentials"), "an output that cannot be written: \(anonymous.stderr)")
         let published = try await publish(w, tree: "tree", version: 1, out: url, extra: ["--auth-file", "auth.json"])
         #expect(published.code == 0, "\(published.stderr)")
 

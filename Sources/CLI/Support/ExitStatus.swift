@@ -20,6 +20,8 @@ enum ExitStatus {
         switch error {
         case PublishError.rootsForFolder:
             return usage
+        case PublishError.destinationUnavailable:
+            return cantCreate
         case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected, is RootWriteError:
             return invalidInput
         case let error as OCIPusher.PushError:

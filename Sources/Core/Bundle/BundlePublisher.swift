@@ -42,8 +42,9 @@ public enum BundlePublisher {
     /// - Parameter roots: a bundle folder whose `root/` holds the source's roots, carried into an
     ///   archive or a registry; by default the roots already at the destination are kept. A folder
     ///   publishes the roots of its own `root/`: `roots` is refused for it.
-    /// - Throws: ``TreeValidationError``, ``PublishError``, ``FetchError`` (the destination cannot be
-    ///   read), or a file or registry error.
+    /// - Throws: ``TreeValidationError``, ``PublishError`` (``PublishError/destinationUnavailable(_:)``
+    ///   when the archive or the registry cannot be read or written: unreachable, credentials
+    ///   refused), or a file or registry error.
     public static func publish(tree: URL, _ request: BundleWriter.Request, to destination: BundleDestination, roots: URL? = nil,
                                options: TransportOptions = TransportOptions()) async throws -> Publication {
         if case .folder(let folder) = destination {
@@ -54,7 +55,10 @@ public enum BundlePublisher {
             return Publication(index: publication.index, openReferences: publication.openReferences, push: nil)
         }
         let loaded = try TreeLoader().load(from: tree)
-        let existing = try await existingBundle(at: destination, options: options)
+        let existing: BundleWriter.Existing
+        do { existing = try await existingBundle(at: destination, options: options) } catch let error as FetchError {
+            throw PublishError.destinationUnavailable(error)
+        }
         var chain = existing.roots
         if let roots {
             chain = try rootFiles(in: roots)
@@ -71,7 +75,9 @@ public enum BundlePublisher {
             try FileOutput.createDirectory(url.deletingLastPathComponent())
             try ArchiveWriter.write(signed.files, to: url, gzip: gzip)
         case .registry(let reference):
-            push = try await OCIPusher.push(signed.files, to: reference, options: options)
+            do { push = try await OCIPusher.push(signed.files, to: reference, options: options) } catch let error as FetchError {
+                throw PublishError.destinationUnavailable(error)
+            }
         }
         return Publication(index: signed.index, openReferences: TreeValidator.openReferences(in: loaded.tree), push: push)
     }

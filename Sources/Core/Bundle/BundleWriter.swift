@@ -192,6 +192,8 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidRoots(String)
     /// `--roots` given for a folder output, which keeps the roots of its own `root/`.
     case rootsForFolder(folder: String, roots: String)
+    /// The archive or registry to publish to cannot be read or written (unreachable, credentials refused).
+    case destinationUnavailable(FetchError)
 
     public var description: String {
         switch self {
@@ -215,6 +217,8 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
             return "root \(version) of this bundle requires \(threshold) index keys, \(signing) given; add --key"
         case .invalidRoots(let what):
             return what
+        case .destinationUnavailable(let error):
+            return error.description
         case .rootsForFolder(let folder, let roots):
             return "--roots \(roots) carries roots into an archive or a registry; the folder \(folder) publishes the roots of its own root/ (written there by `zephir-models root create` and `root rotate`): drop --roots, or rotate the roots in that folder"
         }
