@@ -97,7 +97,9 @@ struct CopyRows {
         if buffer.readableBytes >= Self.chunkSize { try await flush() }
     }
 
+    /// Checks for cancellation first (a COPY of a large run stops within a chunk of an abandoned run).
     private mutating func flush() async throws {
+        try Task.checkCancellation()
         guard buffer.readableBytes > 0 else { return }
         let chunk = buffer
         buffer = ByteBufferAllocator().buffer(capacity: Self.chunkSize + 4096)

@@ -239,12 +239,18 @@ struct PostgresRunTransaction: RunTransaction {
 
     // MARK: - Statements
 
+    // PostgresNIO runs a query to its end even in a cancelled task: each statement first checks
+    // for cancellation, so that an abandoned run (the daemon stopping) ends after the statement
+    // in flight instead of writing all its rows, then rolls back.
+
     private func execute(_ query: PostgresQuery) async throws {
+        try Task.checkCancellation()
         try await connection.query(query, logger: logger)
     }
 
     /// The first column of the first row, if any.
     private func first<T: PostgresDecodable>(_ query: PostgresQuery, as type: T.Type) async throws -> T? {
+        try Task.checkCancellation()
         let rows = try await connection.query(query, logger: logger).collect()
         return try rows.first?.decode(T.self)
     }

@@ -21,6 +21,30 @@ import Testing
                     try await Task.sleep(for: .seconds(60))
                 }
             }
+            // Readers never see an uncommitted run; a writer left inside the transaction is what
+            // expectUsable catches (SQLite once refused every later write so).
+            #expect(try await store.runs(limit: 10).isEmpty)
+            try await expectUsable(store)
+        }
+    }
+
+    /// Cancelled in the middle of a long primitive (a layer of 200,000 files): it ends with a
+    /// cancellation within the bound, rolled back. SQLite finishes the block in flight, then
+    /// refuses the commit; PostgreSQL stops at its next statement or COPY chunk (it wrote the
+    /// whole layer first, 14–16 s here, before each statement checked for cancellation).
+    @Test(arguments: StoreFixture.allCases)
+    func aTransactionCancelledWhileWritingEndsAsACancellation(_ fixture: StoreFixture) async throws {
+        try await withDatabase(fixture) { database in
+            let store = database.store
+            try await cancelMidway { started in
+                try await store.transaction("a test run cancelled while writing") { transaction in
+                    let run = try await transaction.insertRun(Sample.run())
+                    started()
+                    // One primitive that runs long: a layer of 200,000 files.
+                    let files = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("tree/file-\($0).yml", "name: file-\($0)\n") })
+                    try await transaction.installLayer(Sample.layer("eole", version: 1, files: files), content: nil, run: run)
+                }
+            }
             #expect(try await store.runs(limit: 10).isEmpty)
             try await expectUsable(store)
         }
@@ -72,7 +96,11 @@ import Testing
     /// cancellation within ``prompt``.
     private func cancelMidway(_ work: @escaping @Sendable (_ started: @escaping @Sendable () -> Void) async throws -> Void) async throws {
         let (signal, continuation) = AsyncStream.makeStream(of: Void.self)
-        let task = Task { try await work { continuation.yield() } }
+        let task = Task {
+            // A body that fails before `started` ends the wait below too.
+            defer { continuation.finish() }
+            try await work { continuation.yield() }
+        }
         for await _ in signal { break }
         let clock = ContinuousClock()
         let start = clock.now
