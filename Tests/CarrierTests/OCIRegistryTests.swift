@@ -176,8 +176,19 @@ import ZephirTestSupport
             return
         }
         #expect(problem.contains("application/vnd.example.other") && problem.contains(OCIManifest.bundleArtifactType))
-        // And the pusher does not overwrite what is not a bundle.
+        // And the pusher does not overwrite what is not a bundle; publish says so as it says it of
+        // any destination holding something else (exit 65), before any upload.
         await #expect(throws: OCIPusher.PushError.self) { try await OCIPusher.push(files, to: reference, options: world.options()) }
+        let tree = world.folder.appendingPathComponent("tree")
+        for (path, bytes) in sampleTree() {
+            try FileManager.default.createDirectory(at: tree.appendingPathComponent(path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try Data(bytes).write(to: tree.appendingPathComponent(path))
+        }
+        let request = BundleWriter.Request(source: "eole", keys: [PublisherKey.key], version: 2, expires: world.now.addingTimeInterval(86400),
+                                           now: world.now, output: world.bundle)
+        await #expect(throws: PublishError.notABundle(reference.description)) {
+            _ = try await BundlePublisher.publish(tree: tree, request, to: .registry(reference), options: world.options())
+        }
     }
 
     @Test func theTagIsResolvedOnceAndAnAbsentRootCostsNoRequest() async throws {

@@ -162,12 +162,16 @@ extension CarrierProcesses {
 
         let anonymous = try await publish(w, tree: "tree", version: 1, out: url)
         #expect(anonymous.code == 73 && anonymous.stderr.contains("requires credentials"), "an output that cannot be written: \(anonymous.stderr)")
+        #expect(anonymous.stderr.contains("--auth-file"), "says what to give: \(anonymous.stderr)")
+        let missingFile = try await publish(w, tree: "tree", version: 1, out: url, extra: ["--auth-file", "absent.json"])
+        #expect(missingFile.code == 65 && missingFile.stderr.contains("absent.json: no such file"), "input given on the command line: \(missingFile.stderr)")
         let published = try await publish(w, tree: "tree", version: 1, out: url, extra: ["--auth-file", "auth.json"])
         #expect(published.code == 0, "\(published.stderr)")
 
         let unverified = try await w.cli.run(["verify", url, "--trust", "eole.pub"])
         #expect(unverified.code == 3, "\(unverified.stderr)")
-        #expect(unverified.stderr.contains("the registry \(registry.host) requires credentials"), "\(unverified.stderr)")
+        #expect(unverified.stderr.contains("the registry \(registry.host) requires credentials") && unverified.stderr.contains("--auth-file"), "\(unverified.stderr)")
+        #expect(try await w.cli.run(["verify", url, "--trust", "eole.pub", "--auth-file", "absent.json"]).code == 65)
         let verified = try await w.cli.run(["verify", url, "--trust", "eole.pub", "--auth-file", "auth.json"])
         #expect(verified.code == 0, "\(verified.stderr)")
         #expect(verified.stdout.contains("OK eole version 1"), "\(verified.stdout)")

@@ -20,6 +20,8 @@ enum ExitStatus {
         switch error {
         case PublishError.rootsForFolder:
             return usage
+        case PublishError.destinationUnavailable(.badAuthFile):
+            return invalidInput
         case PublishError.destinationUnavailable:
             return cantCreate
         case is TreeValidationError, is TreeError, is TrustError, is KeyError, is PublishError, is VerifyRejected, is RootWriteError:
@@ -48,6 +50,9 @@ enum ExitStatus {
             default: break
             }
             return nothingApplied
+        case FetchError.badAuthFile:
+            // verify --auth-file: a file given on the command line.
+            return invalidInput
         case is FetchError, is MonitoringHTTPServer.ListenError:
             return nothingApplied
         case is FileOutputError, is KeyFileExists, is CocoaError, is ArchiveWriterError:

@@ -111,7 +111,7 @@ public enum BundlePublisher {
             existing.index = try await transport.fetch("index.json", maxBytes: BundleReader.Limits().maxIndexBytes)
         } catch .notFound {
             return existing
-        } catch .malformedArchive {
+        } catch .malformedArchive, .badArtifact {
             throw PublishError.notABundle(location)
         }
         for version in 1...RootChain.maxNewRoots {

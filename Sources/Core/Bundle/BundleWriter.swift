@@ -218,7 +218,7 @@ public enum PublishError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidRoots(let what):
             return what
         case .destinationUnavailable(let error):
-            return error.description
+            return "\(error.description); check --out (and --auth-file for a registry), then publish again"
         case .rootsForFolder(let folder, let roots):
             return "--roots \(roots) carries roots into an archive or a registry; the folder \(folder) publishes the roots of its own root/ (written there by `zephir-models root create` and `root rotate`): drop --roots, or rotate the roots in that folder"
         }

@@ -132,7 +132,7 @@ public final class RegistryClient: @unchecked Sendable {
                 authorization = answer
             case 403:
                 throw .unauthorized(url: url, detail: "the registry \(reference.registry) denied \(access == .pull ? "pulling from" : "pushing to") \(reference.repository) (HTTP 403)"
-                                    + (credentials.map { " with the credentials of the auth_file \($0.file); check what they allow" } ?? "; set an auth_file with credentials that allow it"))
+                                    + (credentials.map { " with the credentials of the auth_file \($0.file); check what they allow" } ?? "; set an auth_file (a source's auth_file, or --auth-file of publish and verify) with credentials that allow it"))
             default:
                 return response
             }
@@ -233,7 +233,7 @@ public final class RegistryClient: @unchecked Sendable {
         let registry = reference.registry
         let entry = "an entry \"auths\": {\"\(registry)\": {\"auth\": base64(USER:PASSWORD)}}"
         guard let file = options.authFile else {
-            return "the registry \(registry) requires credentials (\(scheme)); set the source's auth_file to a docker config.json with \(entry)"
+            return "the registry \(registry) requires credentials (\(scheme)); give a docker config.json with \(entry) as the source's auth_file (or --auth-file of publish and verify)"
         }
         if credentials != nil {
             return "the registry \(registry) asks for \(scheme) credentials, but the auth_file \(file) holds an identity token for it; give a username and password"

@@ -39,7 +39,7 @@ public struct RegistryCredentials: Sendable, Equatable {
     public static func load(authFile: String, registry: String) throws(FetchError) -> RegistryCredentials? {
         guard let handle = FileHandle(forReadingAtPath: authFile) else {
             let exists = FileManager.default.fileExists(atPath: authFile)
-            throw .badAuthFile(path: authFile, problem: exists ? "cannot be read (permissions?)" : "no such file; check the source's auth_file")
+            throw .badAuthFile(path: authFile, problem: exists ? "cannot be read (permissions?)" : "no such file; check the source's auth_file (or --auth-file)")
         }
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: maxFileBytes + 1)) ?? Data()
