@@ -170,8 +170,8 @@ extension RealProcesses {
         #expect(fixture.spoolIsEmpty)
     }
 
-    /// Several callers preparing at once (mirrors that share an archive transport) wait for one
-    /// reading of the tree: one pass, and every file served.
+    /// Several callers preparing at once wait for one reading of the tree: one pass, and every
+    /// file served. (FailoverTransport prepares each mirror once; any other caller is held to it too.)
     @Test func concurrentPreparationsShareOneReading() async throws {
         let scratch = Scratch("zm-archive")
         let fixture = try ArchiveFixture(scratch)
