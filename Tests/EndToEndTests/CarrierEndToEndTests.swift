@@ -146,6 +146,7 @@ extension CarrierProcesses {
         let refused = try await publish(w, tree: "tree", version: 1, out: registry.url("zephir/eole", tag: "stable"))
         #expect(refused.code == 73, "\(refused.stderr)")
         #expect(refused.stderr.contains("127.0.0.1:\(registry.port)") && refused.stderr.contains("the registry refused"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("read-only mode, quota, size limits"), "says what to check: \(refused.stderr)")
     }
 
     /// A registry that requires credentials: `publish --auth-file`, `verify --auth-file` and a

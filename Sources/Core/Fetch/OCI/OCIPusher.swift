@@ -46,7 +46,8 @@ public enum OCIPusher {
             case .versionNotGreater(let reference, let existing, let requested):
                 return "\(reference) already holds version \(existing); publish a greater version than \(existing) (got \(requested)), clients refuse anything older"
             case .refused(let url, let status, let message):
-                return "\(url): the registry refused the request (HTTP \(status))\(message.isEmpty ? "" : ": \(message)")"
+                return "\(url): the registry refused the request (HTTP \(status))\(message.isEmpty ? "" : ": \(message)"); "
+                    + "check that it accepts pushes to this repository (read-only mode, quota, size limits), then publish again"
             }
         }
     }
