@@ -183,5 +183,52 @@ extension RealProcesses {
         guard case .updated = result.outcome else { Issue.record("\(result.outcome.summary)"); return }
         #expect(Self.statuses(result) == ["rejected 2 digest-mismatch", "served 2"])
     }
+
+    // MARK: - Mirror lists mixing carriers
+
+    /// `bundle` as an archive in the scenario's folder, with `change` applied to its members
+    /// (roots and index first, then the tree in index order); its path.
+    static func archive(_ bundle: ForgedBundle, in servers: Servers, change: (inout [(path: String, bytes: [UInt8])]) -> Void = { _ in }) throws -> String {
+        let served = bundle.served
+        var members: [(path: String, bytes: [UInt8])] = [(path: "index.json", bytes: [UInt8](served["index.json"]!))]
+        members += bundle.index.files.map { (path: "tree/" + $0.path, bytes: [UInt8](served["tree/" + $0.path]!)) }
+        change(&members)
+        let url = servers.scratch.root.appendingPathComponent("mirror-\(UUID().uuidString).tar.gz")
+        try ArchiveWriter.write(members, to: url, gzip: true)
+        return url.path
+    }
+
+    /// An archive beside a web mirror: a member failing its digest makes the archive `rejected`
+    /// while the web mirror serves the file; the other way round, the archive serves the source
+    /// when the web mirror is down.
+    @Test func anArchiveMirrorIsOneMirrorAmongOthers() async throws {
+        let servers = Servers()
+        let tampered = try Self.archive(Self.bundle(), in: servers) { members in
+            let index = members.firstIndex { $0.path == "tree/" + AttackTests.amon }!
+            members[index].bytes[10] ^= 1
+        }
+        let good = try servers.serve(Self.bundle())
+        let result = try await servers.fetch([tampered, good.base + "/"])
+        guard case .updated(let snapshot) = result.outcome else { Issue.record("\(result.outcome.summary)"); return }
+        #expect(snapshot.tree == (await Self.tree(Self.bundle())))
+        #expect(Self.statuses(result) == ["rejected 2 digest-mismatch", "served 2"], "\(result.mirrors)")
+        #expect(good.requests().contains("/tree/" + AttackTests.amon), "the web mirror served the file the archive failed")
+
+        let offline = try await servers.fetch([try servers.down(), try Self.archive(Self.bundle(version: 3), in: servers)])
+        guard case .updated(let fromArchive) = offline.outcome else { Issue.record("\(offline.outcome.summary)"); return }
+        #expect(fromArchive.verified.index.version == 3)
+        #expect(Self.statuses(offline) == ["unavailable down", "served 3"], "\(offline.mirrors)")
+    }
+
+    /// An archive whose index is older than a web mirror's is `stale`; the web mirror serves.
+    @Test func anArchiveMirrorBehindTheOthersIsStale() async throws {
+        let servers = Servers()
+        let stale = try Self.archive(Self.bundle(version: 1), in: servers)
+        let good = try servers.serve(Self.bundle())
+        let result = try await servers.fetch([stale, good.base + "/"])
+        guard case .updated(let snapshot) = result.outcome else { Issue.record("\(result.outcome.summary)"); return }
+        #expect(snapshot.verified.index.version == 2)
+        #expect(Self.statuses(result) == ["stale 1", "served 2"], "\(result.mirrors)")
+    }
 }
 }
