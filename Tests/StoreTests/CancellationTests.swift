@@ -13,18 +13,8 @@ import Testing
     @Test(arguments: StoreFixture.allCases)
     func aTransactionCancelledMidwayEndsPromptlyAndWritesNothing(_ fixture: StoreFixture) async throws {
         try await withDatabase(fixture) { database in
-            let store = database.store
-            try await cancelMidway { started in
-                try await store.transaction("a test run cancelled midway") { transaction in
-                    _ = try await transaction.insertRun(Sample.run())
-                    started()
-                    try await Task.sleep(for: .seconds(60))
-                }
-            }
-            // Readers never see an uncommitted run; a writer left inside the transaction is what
-            // expectUsable catches (SQLite once refused every later write so).
-            #expect(try await store.runs(limit: 10).isEmpty)
-            try await expectUsable(store)
+            try await cancelRunMidway(database.store) { _, _ in try await Task.sleep(for: .seconds(60)) }
+            try await expectUsable(database.store)
         }
     }
 
@@ -35,38 +25,21 @@ import Testing
     @Test(arguments: StoreFixture.allCases)
     func aTransactionCancelledWhileWritingEndsAsACancellation(_ fixture: StoreFixture) async throws {
         try await withDatabase(fixture) { database in
-            let store = database.store
-            try await cancelMidway { started in
-                try await store.transaction("a test run cancelled while writing") { transaction in
-                    let run = try await transaction.insertRun(Sample.run())
-                    started()
-                    // One primitive that runs long: a layer of 200,000 files.
-                    let files = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("tree/file-\($0).yml", "name: file-\($0)\n") })
-                    try await transaction.installLayer(Sample.layer("eole", version: 1, files: files), content: nil, run: run)
-                }
+            try await cancelRunMidway(database.store) { transaction, run in
+                let files = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("tree/file-\($0).yml", "name: file-\($0)\n") })
+                try await transaction.installLayer(Sample.layer("eole", version: 1, files: files), content: nil, run: run)
             }
-            #expect(try await store.runs(limit: 10).isEmpty)
-            try await expectUsable(store)
+            try await expectUsable(database.store)
         }
     }
 
     @Test(arguments: StoreFixture.allCases)
     func aRunCancelledUnderTheRunLockEndsPromptlyAndReleasesIt(_ fixture: StoreFixture) async throws {
         try await withDatabase(fixture) { database in
-            let store = database.store
-            try await cancelMidway { started in
-                try await store.withRunLock(timeout: .seconds(5)) {
-                    try await store.transaction("a locked test run cancelled midway") { transaction in
-                        _ = try await transaction.insertRun(Sample.run())
-                        started()
-                        try await Task.sleep(for: .seconds(60))
-                    }
-                }
-            }
-            #expect(try await store.runs(limit: 10).isEmpty)
+            try await cancelRunMidway(database.store, underLock: true) { _, _ in try await Task.sleep(for: .seconds(60)) }
             // Another store (another process) can take the lock at once.
             #expect(try await database.reopen().withRunLock(timeout: .seconds(2)) { 1 } == 1)
-            try await expectUsable(store)
+            try await expectUsable(database.store)
         }
     }
 
@@ -91,6 +64,29 @@ import Testing
     }
 
     // MARK: - Helpers
+
+    /// A run's transaction (under the run lock if asked) that inserts its run, then does `rest`,
+    /// cancelled once the run is inserted: see ``cancelMidway(_:)``. Nothing of it is visible
+    /// afterwards (readers never see an uncommitted run; a writer left inside the transaction is
+    /// what ``expectUsable(_:)`` catches: SQLite once refused every later write so).
+    private func cancelRunMidway(_ store: any ModelStore, underLock: Bool = false,
+                                 then rest: @escaping @Sendable (any RunTransaction, Int64) async throws -> Void) async throws {
+        try await cancelMidway { started in
+            let transaction: @Sendable () async throws -> Void = {
+                try await store.transaction("a test run cancelled midway") { transaction in
+                    let run = try await transaction.insertRun(Sample.run())
+                    started()
+                    try await rest(transaction, run)
+                }
+            }
+            if underLock {
+                try await store.withRunLock(timeout: .seconds(5)) { try await transaction() }
+            } else {
+                try await transaction()
+            }
+        }
+        #expect(try await store.runs(limit: 10).isEmpty)
+    }
 
     /// Runs `work` in a task, cancels it once it calls `started`, and expects it to end with a
     /// cancellation within ``prompt``.
