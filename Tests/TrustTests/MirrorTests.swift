@@ -220,6 +220,38 @@ extension RealProcesses {
         #expect(Self.statuses(offline) == ["unavailable down", "served 3"], "\(offline.mirrors)")
     }
 
+    /// A registry beside a web mirror: a blob whose stored bytes were altered makes the registry
+    /// `rejected` while the web mirror serves that file; with the web mirror down, the registry
+    /// serves the source.
+    @Test func aRegistryMirrorIsOneMirrorAmongOthers() async throws {
+        let servers = Servers()
+        let registry = try Registry()
+        defer { registry.stop() }
+        let bundle = Self.bundle()
+        let served = bundle.served
+        let files: [(path: String, bytes: [UInt8])] = [(path: "index.json", bytes: [UInt8](served["index.json"]!))]
+            + bundle.index.files.map { (path: "tree/" + $0.path, bytes: [UInt8](served["tree/" + $0.path]!)) }
+        let reference = try OCIReference(registry.url())
+        _ = try await OCIPusher.push(files, to: reference, options: TransportOptions(connectTimeout: .seconds(5), requestTimeout: .seconds(30)))
+
+        let offline = try await servers.fetch([try servers.down(), registry.url()])
+        guard case .updated(let fromRegistry) = offline.outcome else { Issue.record("\(offline.outcome.summary)"); return }
+        #expect(fromRegistry.tree == (await Self.tree(bundle)))
+        #expect(Self.statuses(offline) == ["unavailable down", "served 2"], "\(offline.mirrors)")
+
+        let amon = try #require(bundle.index.files.first { $0.path == AttackTests.amon })
+        let stored = registry.blobData("sha256:" + amon.sha256)
+        var bytes = try Data(contentsOf: stored)
+        bytes[10] ^= 1
+        try bytes.write(to: stored)
+        let good = try servers.serve(bundle)
+        // Another scenario's empty cache, so that the altered blob is fetched.
+        let result = try await Servers().fetch([registry.url(), good.base + "/"])
+        guard case .updated = result.outcome else { Issue.record("\(result.outcome.summary)"); return }
+        #expect(Self.statuses(result) == ["rejected 2 digest-mismatch", "served 2"], "\(result.mirrors)")
+        #expect(good.requests().contains("/tree/" + AttackTests.amon), "the web mirror served the file the registry altered")
+    }
+
     /// An archive whose index is older than a web mirror's is `stale`; the web mirror serves.
     @Test func anArchiveMirrorBehindTheOthersIsStale() async throws {
         let servers = Servers()
