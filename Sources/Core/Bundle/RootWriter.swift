@@ -106,7 +106,7 @@ public enum RootWriter {
     public static func chain(in dir: URL) throws(RootWriteError) -> [Data] {
         let folder = dir.appendingPathComponent("root")
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else { return [] }
-        let versions = names.compactMap { $0.hasSuffix(".json") ? Int($0.dropLast(5)) : nil }.sorted()
+        let versions = names.compactMap { RootChain.version(ofPath: "root/" + $0) }.sorted()
         guard !versions.isEmpty else { return [] }
         guard versions == Array(1...versions.count) else {
             throw .versionGap(folder.path, found: versions)
