@@ -80,6 +80,13 @@ extension RealProcesses {
             """, first.path]).stdout
         let expected = try fixture.members().map { "\($0.path) True 0o644 0 0 0" }
         #expect(listing.split(separator: "\n").map(String.init) == expected)
+
+        // A folder whose roots skip a version is refused, as `root rotate` and `publish --roots` refuse it.
+        try FileManager.default.moveItem(at: scratch.bundle.appendingPathComponent("root/2.json"), to: scratch.bundle.appendingPathComponent("root/3.json"))
+        let gapped = fixture.archives.appendingPathComponent("c.tar.gz")
+        let error = try #require(throws: ArchiveWriterError.self) { try ArchiveWriter.write(bundleAt: scratch.bundle, to: gapped, gzip: true) }
+        #expect(error.description.contains("holds roots 1, 3, not 1 to 2 without a gap"), "\(error)")
+        #expect(!FileManager.default.fileExists(atPath: gapped.path))
     }
 
     @Test func overHTTP() async throws {

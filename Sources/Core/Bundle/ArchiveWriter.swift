@@ -23,9 +23,10 @@ public enum ArchiveWriter {
     }
 
     /// Writes the bundle in `folder` (as ``BundleWriter`` writes one: `root/`, `index.json`,
-    /// `tree/`) to `url`, one file in memory at a time: the roots in version order, the index,
-    /// then the tree files in the index's order.
-    /// - Throws: ``ArchiveWriterError`` when the folder holds no readable bundle or the archive cannot be written.
+    /// `tree/`) to `url`: the roots in version order (read as ``RootWriter/chain(in:)`` reads
+    /// them), the index, then the tree files in the index's order, one in memory at a time.
+    /// - Throws: ``ArchiveWriterError`` when the folder holds no readable bundle (a version
+    ///   missing between its roots included) or the archive cannot be written.
     public static func write(bundleAt folder: URL, to url: URL, gzip: Bool) throws {
         let envelopeBytes: Data
         do { envelopeBytes = try Data(contentsOf: folder.appendingPathComponent("index.json")) } catch {
@@ -35,13 +36,13 @@ public enum ArchiveWriter {
         do { index = try BundleIndex.unverified(envelope: envelopeBytes) } catch {
             throw ArchiveWriterError(path: folder.appendingPathComponent("index.json").path, reason: "not a bundle index: \(error)")
         }
-        let roots = ((try? FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("root").path)) ?? [])
-            .compactMap { RootChain.version(ofPath: "root/" + $0) }
-            .sorted()
+        let roots: [Data]
+        do { roots = try RootWriter.chain(in: folder) } catch {
+            throw ArchiveWriterError(path: url.path, reason: error.description)
+        }
         try write(to: url, gzip: gzip) { add in
-            for version in roots {
-                let path = RootChain.path(version)
-                try contents(of: folder.appendingPathComponent(path)).withUnsafeBytes { try add(path, $0) }
+            for (offset, root) in roots.enumerated() {
+                try root.withUnsafeBytes { try add(RootChain.path(offset + 1), $0) }
             }
             try envelopeBytes.withUnsafeBytes { try add("index.json", $0) }
             for file in index.files {
