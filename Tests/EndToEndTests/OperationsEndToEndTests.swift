@@ -116,12 +116,8 @@ import ZephirTestSupport
 
         // Publish once a run has found the source unavailable (a fixed delay raced the daemon's
         // start on a loaded CI machine: its first run then already saw the bundle).
-        var failed = false
-        for _ in 0..<240 where !failed {
-            try await Task.sleep(for: .milliseconds(250))
-            failed = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("eole=unavailable")
-        }
-        #expect(failed, "a run found the source unavailable within 60 s")
+        let failed = await eventually(within: 60) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains("eole=unavailable") ? true : nil }
+        #expect(failed == true, "a run found the source unavailable within 60 s")
         try w.publish("eole", version: 1, files: eoleTree())
         var models = 0
         for _ in 0..<60 where models == 0 {
