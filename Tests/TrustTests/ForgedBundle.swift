@@ -52,6 +52,14 @@ struct ForgedBundle {
         return files
     }
 
+    /// The served files in bundle order (`index.json`, then the tree in the index's order), as an
+    /// archive holds them and a pusher takes them.
+    var ordered: [(path: String, bytes: [UInt8])] {
+        let served = self.served
+        return [(path: "index.json", bytes: [UInt8](served["index.json"]!))]
+            + index.files.map { (path: "tree/" + $0.path, bytes: [UInt8](served["tree/" + $0.path]!)) }
+    }
+
     /// Served files whose index was changed by `change`, then signed again by `signers`.
     func served(resigning change: (inout BundleIndex) -> Void, signers: [PrivateKey]? = nil) -> [String: Data] {
         var index = self.index

@@ -189,9 +189,7 @@ extension RealProcesses {
     /// `bundle` as an archive in the scenario's folder, with `change` applied to its members
     /// (roots and index first, then the tree in index order); its path.
     static func archive(_ bundle: ForgedBundle, in servers: Servers, change: (inout [(path: String, bytes: [UInt8])]) -> Void = { _ in }) throws -> String {
-        let served = bundle.served
-        var members: [(path: String, bytes: [UInt8])] = [(path: "index.json", bytes: [UInt8](served["index.json"]!))]
-        members += bundle.index.files.map { (path: "tree/" + $0.path, bytes: [UInt8](served["tree/" + $0.path]!)) }
+        var members = bundle.ordered
         change(&members)
         let url = servers.scratch.root.appendingPathComponent("mirror-\(UUID().uuidString).tar.gz")
         try ArchiveWriter.write(members, to: url, gzip: true)
@@ -228,11 +226,8 @@ extension RealProcesses {
         let registry = try Registry()
         defer { registry.stop() }
         let bundle = Self.bundle()
-        let served = bundle.served
-        let files: [(path: String, bytes: [UInt8])] = [(path: "index.json", bytes: [UInt8](served["index.json"]!))]
-            + bundle.index.files.map { (path: "tree/" + $0.path, bytes: [UInt8](served["tree/" + $0.path]!)) }
         let reference = try OCIReference(registry.url())
-        _ = try await OCIPusher.push(files, to: reference, options: TransportOptions(connectTimeout: .seconds(5), requestTimeout: .seconds(30)))
+        _ = try await OCIPusher.push(bundle.ordered, to: reference, options: TransportOptions(connectTimeout: .seconds(5), requestTimeout: .seconds(30)))
 
         let offline = try await servers.fetch([try servers.down(), registry.url()])
         guard case .updated(let fromRegistry) = offline.outcome else { Issue.record("\(offline.outcome.summary)"); return }
