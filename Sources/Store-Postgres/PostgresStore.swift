@@ -202,11 +202,12 @@ public final class PostgresStore: ModelStore {
         }
     }
 
-    /// Runs `body` on a new connection, closed afterwards; failures become ``StoreError``.
-    func withConnection<T: Sendable>(_ doing: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` on a new connection, closed afterwards; failures become ``StoreError``, and
+    /// the connection closing ends the call (``ConnectionWatch``).
+    func withConnection<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let connection = try await connect(doing)
         do {
-            let value = try await body(connection)
+            let value = try await ConnectionWatch.run(on: connection) { try await body(connection) }
             try? await connection.close()
             return value
         } catch {
@@ -215,11 +216,14 @@ public final class PostgresStore: ModelStore {
         }
     }
 
-    /// Runs `body` in one read-only snapshot on a pooled connection.
+    /// Runs `body` in one read-only snapshot on a pooled connection; the connection closing ends
+    /// the call (``ConnectionWatch``).
     func reading<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in
-                try await self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+                try await ConnectionWatch.run(on: connection) {
+                    try await self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
+                }
             }
         } catch {
             throw storeError(error, doing: doing, access: .read)
@@ -227,14 +231,15 @@ public final class PostgresStore: ModelStore {
     }
 
     /// Runs `body` in one write transaction, on the run lock's connection when this task holds
-    /// it, else on a pooled one; a failure rolls it back.
+    /// it, else on a pooled one; a failure rolls it back, and the connection closing ends the
+    /// call (``ConnectionWatch``).
     func writing<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             if let held = Self.heldLock, held.store == ObjectIdentifier(self) {
-                return try await transaction(on: held.connection, body)
+                return try await ConnectionWatch.run(on: held.connection) { try await self.transaction(on: held.connection, body) }
             }
             return try await client.withConnection { connection in
-                try await self.transaction(on: connection, body)
+                try await ConnectionWatch.run(on: connection) { try await self.transaction(on: connection, body) }
             }
         } catch {
             throw storeError(error, doing: doing, access: .write)
@@ -263,6 +268,7 @@ public final class PostgresStore: ModelStore {
     /// Whether `error` is the connection's end (the server closed it, or the network failed)
     /// rather than an error the server answered.
     static func isConnectionLoss(_ error: Error) -> Bool {
+        if error is ConnectionWatch.Closed { return true }
         guard let error = error as? PSQLError, error.serverInfo == nil else { return false }
         return [.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(error.code)
     }

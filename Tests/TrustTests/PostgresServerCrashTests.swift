@@ -19,7 +19,7 @@ extension RealProcesses {
         }
 
         private func check(_ cluster: ThrowawayPostgres) async throws {
-            let server = cluster.server
+            let server = PostgresServer(url: cluster.url)
             let small = FakeSpec(seed: 11, releases: 1, models: 20, variables: 20, version: 1)
             // Many more variables: the commit writes for a while.
             let large = FakeSpec(seed: 12, releases: 1, models: 250, variables: 400, version: 2)

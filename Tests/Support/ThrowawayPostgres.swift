@@ -1,20 +1,23 @@
 import Foundation
-import ZephirTestSupport
 import Testing
 
 /// A PostgreSQL server of one test's own, for the tests that stop it: a cluster made by
 /// `initdb` in a temporary folder, listening on 127.0.0.1 and a free port, trusting local
 /// connections of the user `zm`, run by the `postgres` user when the tests run as root (the
 /// server refuses root), as `.ci/run` starts the session's. ``remove()`` stops it and deletes it.
-final class ThrowawayPostgres: @unchecked Sendable {
-    let folder: URL
-    let port: Int
+public final class ThrowawayPostgres: @unchecked Sendable {
+    /// A server command that failed, with its output and the end of the server's log.
+    public struct Failed: Error, CustomStringConvertible { public var description: String }
+
+    public let folder: URL
+    public let port: Int
     /// The folder of `initdb`, `pg_ctl` and `postgres`.
     let bin: URL
     /// `runuser -u postgres --` when running as root, else nothing.
     private let runAs: [String]
 
-    var server: PostgresServer { PostgresServer(url: "postgres://zm@127.0.0.1:\(port)/postgres?sslmode=disable") }
+    /// The URL of the database `postgres` as the user `zm`.
+    public var url: String { "postgres://zm@127.0.0.1:\(port)/postgres?sslmode=disable" }
     private var data: URL { folder.appendingPathComponent("data") }
     private var log: URL { folder.appendingPathComponent("server.log") }
 
@@ -42,7 +45,7 @@ final class ThrowawayPostgres: @unchecked Sendable {
             runAs = ["/usr/sbin/runuser", "-u", user, "--"]
             // The folder of the cluster (and of its socket) belongs to the user running the server.
             guard let entry = getpwnam(user), chown(folder.path, entry.pointee.pw_uid, entry.pointee.pw_gid) == 0 else {
-                throw DatabaseProbe.Failed(description: "cannot give \(folder.path) to \(user)")
+                throw Failed(description: "cannot give \(folder.path) to \(user)")
             }
         } else {
             runAs = []
@@ -51,7 +54,7 @@ final class ThrowawayPostgres: @unchecked Sendable {
 
     /// Makes a cluster and starts it.
     /// - Throws: a test cancellation saying what to install when there are no server binaries.
-    static func start() async throws -> ThrowawayPostgres {
+    public static func start() async throws -> ThrowawayPostgres {
         guard let bin = binaries else { try Test.cancel(missing) }
         let cluster = try ThrowawayPostgres(bin: bin)
         do {
@@ -65,19 +68,19 @@ final class ThrowawayPostgres: @unchecked Sendable {
     }
 
     /// Starts the server (again, after ``stopImmediately()``: it recovers from its write-ahead log first).
-    func start() async throws {
+    public func start() async throws {
         try await command("pg_ctl", ["-D", data.path, "-l", log.path, "-w", "-t", "120",
                                      "-o", "-c listen_addresses=127.0.0.1 -p \(port) -k \(folder.path)", "start"])
     }
 
     /// `pg_ctl stop -m immediate`: every server process ends at once, as in a power cut, without
     /// a checkpoint; the next start runs crash recovery.
-    func stopImmediately() async throws {
+    public func stopImmediately() async throws {
         try await command("pg_ctl", ["-D", data.path, "-m", "immediate", "-w", "stop"])
     }
 
     /// Stops the server if it runs and deletes its folder.
-    func remove() async {
+    public func remove() async {
         if FileManager.default.fileExists(atPath: data.appendingPathComponent("postmaster.pid").path) {
             try? await stopImmediately()
         }
@@ -85,7 +88,7 @@ final class ThrowawayPostgres: @unchecked Sendable {
     }
 
     /// The server's log, for messages.
-    var serverLog: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
+    public var serverLog: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
     /// Runs a server program (as the server's user when root) and waits for it, its output
     /// appended to `commands.log`. Spawned with every descriptor above 2 closed: the server that
@@ -100,7 +103,7 @@ final class ThrowawayPostgres: @unchecked Sendable {
         }
         guard status == 0 else {
             let log = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-            throw DatabaseProbe.Failed(description: "\(name) \(arguments.joined(separator: " ")) ended with status \(status): \(log.suffix(2000))\n\(serverLog.suffix(2000))")
+            throw Failed(description: "\(name) \(arguments.joined(separator: " ")) ended with status \(status): \(log.suffix(2000))\n\(serverLog.suffix(2000))")
         }
     }
 

@@ -1,0 +1,114 @@
+import Foundation
+@testable import PostgresStore
+import Testing
+@testable import ZephirCore
+import ZephirTestSupport
+
+/// The PostgreSQL server stopping (`pg_ctl stop -m immediate`, as in a power cut) in the
+/// middle of a run's transaction: the run's call ends within a bound with an error that names
+/// the database, and the restarted server holds nothing of it.
+///
+/// postgres-nio 1.33 never answers a statement sent on a connection that has already closed
+/// (the request is dropped with the channel's pipeline), so a `sync` whose server stopped
+/// between two statements of its commit never exited (seen once in CI). ``ConnectionWatch``
+/// ends such a call once the connection has closed.
+@Suite struct PostgresServerLossTests {
+    /// Far above what the error takes (milliseconds), far below a hung call.
+    static let bound: Duration = .seconds(20)
+
+    @Test func aStatementSentAfterTheServerStoppedEndsWithAnError() async throws {
+        try await withThrowawayCluster { cluster in
+            let store = try PostgresStore.open(url: cluster.url)
+            try await store.migrate()
+            let run = Task {
+                try await store.withRunLock(timeout: .seconds(5)) {
+                    try await store.transaction("a test run whose server stops between two statements") { transaction in
+                        _ = try await transaction.insertRun(Sample.run())
+                        let connection = try #require((transaction as? PostgresRunTransaction)?.connection)
+                        try await cluster.stopImmediately()
+                        // Until the store has seen the connection close (the server's processes are gone).
+                        let clock = ContinuousClock()
+                        let deadline = clock.now + .seconds(10)
+                        while !connection.isClosed && clock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+                        try #require(connection.isClosed, "the connection stayed open after the server stopped")
+                        _ = try await transaction.insertRun(Sample.run(at: "2025-03-02T10:00:00Z"))
+                    }
+                }
+            }
+            try await expectEndsWithError(run, store: store, when: "sent after the server stopped")
+            try await cluster.start()
+            try await expectNothingWritten(cluster)
+        }
+    }
+
+    /// The stop lands while the layer's `COPY` waits for the server to read its rows (a trigger
+    /// makes the server read them slowly, so the store is surely waiting for the socket to drain).
+    @Test func aRunWaitingForTheServerToReadItsRowsEndsWithAnErrorWhenTheServerStops() async throws {
+        try await withThrowawayCluster { cluster in
+            try await stopWhileTheServerReadsSlowly(cluster)
+        }
+    }
+
+    private func stopWhileTheServerReadsSlowly(_ cluster: ThrowawayPostgres) async throws {
+        let store = try PostgresStore.open(url: cluster.url)
+        try await store.migrate()
+        // Half a millisecond a row: the server would take 100 s to read the layer's 200,000 rows.
+        _ = try await store.rows("""
+            CREATE FUNCTION slow_reader() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$
+            """)
+        _ = try await store.rows("CREATE TRIGGER slow_reader BEFORE INSERT ON layer_file FOR EACH ROW EXECUTE FUNCTION slow_reader()")
+        // One content for all: the stored files are one row, the layer's files 200,000 (14 MB of COPY).
+        let files = Dictionary(uniqueKeysWithValues: (0..<200_000).map { ("tree/file-\($0).yml", "name: file\n") })
+        let run = Task {
+            try await store.withRunLock(timeout: .seconds(5)) {
+                try await store.transaction("a test run writing a large layer") { transaction in
+                    let run = try await transaction.insertRun(Sample.run())
+                    try await transaction.installLayer(Sample.layer("eole", version: 1, files: files), content: nil, run: run)
+                }
+            }
+        }
+        // Until the layer's rows are on their way, and a second more: the socket is full by then.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(60)
+        while clock.now < deadline {
+            let copying = try await store.rows("SELECT count(*)::text FROM pg_stat_activity WHERE query LIKE 'COPY%' AND state = 'active'")
+            if copying.first?.first == "1" { break }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        try await Task.sleep(for: .seconds(1))
+        try await cluster.stopImmediately()
+
+        try await expectEndsWithError(run, store: store, when: "stopped while the server read the COPY slowly")
+        try await cluster.start()
+        try await expectNothingWritten(cluster)
+    }
+
+    private func expectEndsWithError(_ run: Task<Void, any Error>, store: PostgresStore, when: String) async throws {
+        switch await result(of: run, within: Self.bound) {
+        case .none:
+            Issue.record("\(when), the run was still waiting after \(Self.bound)")
+        case .success:
+            Issue.record("\(when), the run committed")
+        case .failure(let error):
+            #expect(error is StoreError && "\(error)".contains(store.location.description), "\(when): \(error)")
+        }
+    }
+
+    private func expectNothingWritten(_ cluster: ThrowawayPostgres) async throws {
+        let after = try PostgresStore.open(url: cluster.url)
+        #expect(try await after.runs(limit: 10).isEmpty)
+        #expect(try await after.rows("SELECT count(*)::text FROM layer_file").first?.first == "0")
+    }
+
+    private func withThrowawayCluster(_ body: (ThrowawayPostgres) async throws -> Void) async throws {
+        let cluster = try await ThrowawayPostgres.start()
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.remove()
+            throw error
+        }
+        await cluster.remove()
+    }
+}
