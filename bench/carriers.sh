@@ -2,7 +2,9 @@
 # Measures the carriers of SPEC §5.2 (issue 13) in one session, on one machine:
 #  - a cold sync of the same bundle from a folder (the baseline), a .tar.gz archive and a local
 #    OCI registry (Debian's docker-registry on 127.0.0.1), interleaved run by run, with medians
-#    and the ratio of each to the folder in the same run;
+#    and the ratio of each to the folder in the same run; beside the wall times, the CPU time
+#    (user + system) of each sync and the registry's own CPU time during the registry's sync,
+#    since on a small machine the registry's work shares the cores with the sync's;
 #  - a no-change sync over HTTP from two mirrors and from the registry, counting the requests
 #    each server logged;
 #  - a publication to the registry of the same bundle with one file changed: blobs uploaded,
@@ -54,6 +56,7 @@ storage: {filesystem: {rootdirectory: $work/registry}, cache: {blobdescriptor: i
 http: {addr: 127.0.0.1:$port, secret: bench}
 YAML
 docker-registry serve registry.yml > registry.log 2>&1 & pids+=($!)
+registry_pid=$!
 for _ in $(seq 1 100); do answers "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
 registry="oci+http://127.0.0.1:$port/zm/eole:bench"
 
@@ -83,27 +86,37 @@ config archive "$work/eole.tar.gz"
 config registry "$registry"
 config mirrors "[http://127.0.0.1:$http_port/a/eole/, http://127.0.0.1:$http_port/b/eole/]"
 
-cold() {  # cold NAME: seconds of a cold sync (empty database and cache)
+# The CPU seconds (user + system) a process has used so far, from /proc.
+cpu_of() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$1/stat"; }
+
+cold() {  # cold NAME: "WALL CPU REGISTRY-CPU" seconds of a cold sync (empty database and cache)
   rm -rf "db-$1"; mkdir -p "db-$1"
-  local start end
-  start=$(date +%s.%N)
-  "$binary" sync --config "config-$1.yml" --quiet >/dev/null
-  end=$(date +%s.%N)
-  awk "BEGIN {print $end - $start}"
+  local r0 r1 times
+  r0=$(cpu_of "$registry_pid")
+  times=$( { TIMEFORMAT='%3R %3U %3S'; time "$binary" sync --config "config-$1.yml" --quiet >/dev/null 2>&1; } 2>&1 )
+  r1=$(cpu_of "$registry_pid")
+  echo "$times" | awk -v r="$(awk "BEGIN {print $r1 - $r0}")" '{printf "%s %.2f %.2f\n", $1, $2 + $3, r}'
 }
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo "cold sync of $size (seconds; interleaved, $runs runs each)"
-printf '%-5s %10s %10s %10s %8s %8s\n' run folder archive registry arch/fold reg/fold
+printf '%-6s %8s %8s %8s %9s %9s   %-28s %s\n' run folder archive registry arch/fold reg/fold "CPU: folder archive registry" "registry server"
 : > times
 for i in $(seq 1 "$runs"); do
-  f=$(cold folder) a=$(cold archive) r=$(cold registry)
-  printf '%-5s %10.2f %10.2f %10.2f %8.2f %8.2f\n' "$i" "$f" "$a" "$r" "$(awk "BEGIN {print $a / $f}")" "$(awk "BEGIN {print $r / $f}")"
-  echo "$f $a $r" >> times
+  read -r f fc _ <<< "$(cold folder)"
+  read -r a ac _ <<< "$(cold archive)"
+  read -r r rc rs <<< "$(cold registry)"
+  printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f   %6.2f %7.2f %8.2f      %6.2f\n' "$i" "$f" "$a" "$r" \
+    "$(awk "BEGIN {print $a / $f}")" "$(awk "BEGIN {print $r / $f}")" "$fc" "$ac" "$rc" "$rs"
+  echo "$f $a $r $fc $ac $rc $rs" >> times
 done
-mf=$(awk '{print $1}' times | median) ma=$(awk '{print $2}' times | median) mr=$(awk '{print $3}' times | median)
-printf '%-5s %10.2f %10.2f %10.2f %8.2f %8.2f\n' median "$mf" "$ma" "$mr" "$(awk "BEGIN {print $ma / $mf}")" "$(awk "BEGIN {print $mr / $mf}")"
+median_of() { awk -v c="$1" '{print $c}' times | median; }
+mf=$(median_of 1) ma=$(median_of 2) mr=$(median_of 3) cf=$(median_of 4) ca=$(median_of 5) cr=$(median_of 6) rs=$(median_of 7)
+printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f   %6.2f %7.2f %8.2f      %6.2f\n' median "$mf" "$ma" "$mr" \
+  "$(awk "BEGIN {print $ma / $mf}")" "$(awk "BEGIN {print $mr / $mf}")" "$cf" "$ca" "$cr" "$rs"
 echo "target: archive and registry within 1.3× of the folder"
+echo "CPU of the sync against the folder's: archive $(awk "BEGIN {printf \"%.2f\", $ca / $cf}")×, registry $(awk "BEGIN {printf \"%.2f\", $cr / $cf}")×;" \
+  "the registry itself used $rs s of CPU during its sync (on the same cores here)"
 
 requests() { grep -cE '"(GET|HEAD|POST|PUT|PATCH|DELETE) ' "$1" || true; }
 echo

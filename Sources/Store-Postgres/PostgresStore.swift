@@ -180,8 +180,11 @@ public final class PostgresStore: ModelStore {
         while true {
             let acquired: Bool
             do {
-                acquired = try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(runLockName), 0))", logger: logger).decode(Bool.self)
-                    .reduce(false) { $0 || $1 }
+                let name = runLockName, logger = self.logger
+                acquired = try await ConnectionWatch.run(on: connection) {
+                    try await connection.query("SELECT pg_try_advisory_lock(hashtextextended(\(name), 0))", logger: logger).decode(Bool.self)
+                        .reduce(false) { $0 || $1 }
+                }
             } catch {
                 throw storeError(error, doing: "taking the run lock", access: .read)
             }
