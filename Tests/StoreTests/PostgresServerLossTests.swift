@@ -13,9 +13,6 @@ import ZephirTestSupport
 /// between two statements of its commit never exited (seen once in CI). ``ConnectionWatch``
 /// ends such a call once the connection has closed.
 @Suite struct PostgresServerLossTests {
-    /// Far above what the error takes (milliseconds), far below a hung call.
-    static let bound: Duration = .seconds(20)
-
     @Test func aStatementSentAfterTheServerStoppedEndsWithAnError() async throws {
         try await withThrowawayCluster { cluster in
             let store = try PostgresStore.open(url: cluster.url)
@@ -85,12 +82,13 @@ import ZephirTestSupport
     }
 
     private func expectEndsWithError(_ run: Task<Void, any Error>, store: PostgresStore, when: String) async throws {
-        switch await result(of: run, within: Self.bound) {
-        case .none:
-            Issue.record("\(when), the run was still waiting after \(Self.bound)")
-        case .success:
+        do {
+            // 20 s: far above what the error takes (milliseconds), far below a hung call.
+            try await Bounded.run(when, seconds: 20, memoryMB: 1024) { try await run.value }
             Issue.record("\(when), the run committed")
-        case .failure(let error):
+        } catch is Bounded.LimitExceeded {
+            // Recorded: the run was still waiting.
+        } catch {
             #expect(error is StoreError && "\(error)".contains(store.location.description), "\(when): \(error)")
         }
     }

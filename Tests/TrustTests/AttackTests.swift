@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 @testable import ZephirCore
 
 /// TUF's threats applied to the trust pipeline (SPEC §5–§6), each through ``SourceFetcher``

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 @testable import ZephirCore
 
 /// Hostile tree files, correctly listed and signed in the index so that only the YAML reader

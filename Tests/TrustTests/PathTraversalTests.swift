@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ZephirTestSupport
 @testable import ZephirCore
 
 /// Every way an index entry could name a file outside the tree (SPEC §5: relative, normalized,

@@ -3,17 +3,17 @@ import Testing
 
 /// Runs work under a time limit and reports how much it grew the process's peak memory, so
 /// that an attack test fails when a defence stops bounding either.
-enum Bounded {
-    struct LimitExceeded: Error, CustomStringConvertible {
-        var what: String
-        var seconds: Double
-        var description: String { "\(what) did not finish within \(seconds) s" }
+public enum Bounded {
+    public struct LimitExceeded: Error, CustomStringConvertible {
+        public var what: String
+        public var seconds: Double
+        public var description: String { "\(what) did not finish within \(seconds) s" }
     }
 
     /// The outcome of `body`, or a recorded issue and ``LimitExceeded`` when it takes longer than
     /// `seconds` (the work is then abandoned, not awaited) or grows the peak RSS by more than
     /// `memoryMB`.
-    static func run<T: Sendable>(_ what: String, seconds: Double, memoryMB: Int = 256,
+    public static func run<T: Sendable>(_ what: String, seconds: Double, memoryMB: Int = 256,
                                  sourceLocation: SourceLocation = #_sourceLocation,
                                  _ body: @escaping @Sendable () async throws -> T) async throws -> T {
         let peakBefore = peakResidentMB()
@@ -44,7 +44,7 @@ enum Bounded {
     }
 
     /// The process's peak resident set size, in MB.
-    static func peakResidentMB() -> Int {
+    public static func peakResidentMB() -> Int {
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Int(usage.ru_maxrss) / 1024
