@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 
 /// Reads a bundle over `http:` or `https:` (certificates verified against the system's store or
@@ -27,7 +28,10 @@ public final class HTTPTransport: BundleTransport {
     /// The HTTP client of a network transport: certificates verified against the system's store
     /// or the options' `ca_file`, the options' connect and read timeouts (the read timeout left
     /// out when `readTimeout` is false), redirects left to the caller (which keeps their scheme),
-    /// no decompression (sizes are those of the bytes sent).
+    /// no decompression (sizes are those of the bytes sent). A connection that cannot be made
+    /// fails the request at once, with its reason (refused, no route…): AsyncHTTPClient would
+    /// otherwise try again until the connect timeout and report only that, which made a stopped
+    /// mirror cost every sync the whole timeout.
     /// - Throws: ``FetchError/network(url:reason:)`` when the `ca_file` cannot be read.
     static func makeClient(for location: String, options: TransportOptions, readTimeout: Bool = true) throws(FetchError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -37,13 +41,14 @@ public final class HTTPTransport: BundleTransport {
             }
             tls.trustRoots = .file(caFile)
         }
-        let configuration = HTTPClient.Configuration(
+        var configuration = HTTPClient.Configuration(
             tlsConfiguration: tls,
             redirectConfiguration: .disallow,
             timeout: .init(connect: timeAmount(options.connectTimeout),
                            read: readTimeout ? timeAmount(min(options.readTimeout, options.requestTimeout)) : nil),
             decompression: .disabled
         )
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -167,7 +172,29 @@ public final class HTTPTransport: BundleTransport {
     static func describe(_ error: Error) -> String {
         if let e = error as? HTTPClientError { return "\(e)" }
         if let e = error as? NIOSSLError { return "TLS: \(e)" }
-        return String(describing: error)
+        return connectionFailure(error) ?? String(describing: error)
+    }
+
+    /// Why no connection could be made, in the system's words (`connection refused by
+    /// 127.0.0.1:8080`, `the name … does not resolve`) rather than NIO's nested descriptions.
+    static func connectionFailure(_ error: Error) -> String? {
+        if let e = error as? IOError { return Self.systemMessage(e.errnoCode) }
+        guard let e = error as? NIOConnectionError else { return nil }
+        if e.connectionErrors.isEmpty {
+            return e.dnsAError != nil || e.dnsAAAAError != nil ? "the name \(e.host) does not resolve" : "no address of \(e.host) answered"
+        }
+        var reasons: [String] = []
+        for failure in e.connectionErrors {
+            let reason = (failure.error as? IOError).map { Self.systemMessage($0.errnoCode) } ?? String(describing: failure.error)
+            let text = "\(reason) by \(failure.target.ipAddress ?? e.host):\(failure.target.port ?? e.port)"
+            if !reasons.contains(text) { reasons.append(text) }
+        }
+        return reasons.joined(separator: "; ")
+    }
+
+    /// `strerror`, lowercased: "connection refused", "no route to host".
+    private static func systemMessage(_ code: Int32) -> String {
+        String(cString: strerror(code)).lowercased()
     }
 
     public func shutdown() async {
