@@ -100,19 +100,20 @@ cold() {  # cold NAME: "WALL CPU REGISTRY-CPU" seconds of a cold sync (empty dat
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 echo "cold sync of $size (seconds; interleaved, $runs runs each)"
-printf '%-6s %8s %8s %8s %9s %9s   %-28s %s\n' run folder archive registry arch/fold reg/fold "CPU: folder archive registry" "registry server"
+echo "wall: the sync's elapsed time; cpu: its user + system time; server: the registry's own CPU time during its sync"
+printf '%-6s %8s %8s %8s %9s %9s | %8s %8s %8s %8s\n' run folder archive registry arch/fold reg/fold "cpu fold" "cpu arch" "cpu reg" server
 : > times
 for i in $(seq 1 "$runs"); do
   read -r f fc _ <<< "$(cold folder)"
   read -r a ac _ <<< "$(cold archive)"
   read -r r rc rs <<< "$(cold registry)"
-  printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f   %6.2f %7.2f %8.2f      %6.2f\n' "$i" "$f" "$a" "$r" \
+  printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f | %8.2f %8.2f %8.2f %8.2f\n' "$i" "$f" "$a" "$r" \
     "$(awk "BEGIN {print $a / $f}")" "$(awk "BEGIN {print $r / $f}")" "$fc" "$ac" "$rc" "$rs"
   echo "$f $a $r $fc $ac $rc $rs" >> times
 done
 median_of() { awk -v c="$1" '{print $c}' times | median; }
 mf=$(median_of 1) ma=$(median_of 2) mr=$(median_of 3) cf=$(median_of 4) ca=$(median_of 5) cr=$(median_of 6) rs=$(median_of 7)
-printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f   %6.2f %7.2f %8.2f      %6.2f\n' median "$mf" "$ma" "$mr" \
+printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f | %8.2f %8.2f %8.2f %8.2f\n' median "$mf" "$ma" "$mr" \
   "$(awk "BEGIN {print $ma / $mf}")" "$(awk "BEGIN {print $mr / $mf}")" "$cf" "$ca" "$cr" "$rs"
 echo "target: archive and registry within 1.3× of the folder"
 echo "CPU of the sync against the folder's: archive $(awk "BEGIN {printf \"%.2f\", $ca / $cf}")×, registry $(awk "BEGIN {printf \"%.2f\", $cr / $cf}")×;" \
