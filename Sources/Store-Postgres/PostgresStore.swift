@@ -223,10 +223,8 @@ public final class PostgresStore: ModelStore {
     /// the call (``ConnectionWatch``).
     func reading<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
-            return try await client.withConnection { connection in
-                try await ConnectionWatch.run(on: connection) {
-                    try await self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
-                }
+            return try await pooled(doing) { connection in
+                try await self.transaction(on: connection, begin: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", body)
             }
         } catch {
             throw storeError(error, doing: doing, access: .read)
@@ -241,12 +239,54 @@ public final class PostgresStore: ModelStore {
             if let held = Self.heldLock, held.store == ObjectIdentifier(self) {
                 return try await ConnectionWatch.run(on: held.connection) { try await self.transaction(on: held.connection, body) }
             }
-            return try await client.withConnection { connection in
-                try await ConnectionWatch.run(on: connection) { try await self.transaction(on: connection, body) }
-            }
+            return try await pooled(doing) { connection in try await self.transaction(on: connection, body) }
         } catch {
             throw storeError(error, doing: doing, access: .write)
         }
+    }
+
+    /// How long a call waits for a pooled connection before checking that the server can be
+    /// reached at all. The pool keeps trying to connect to a server that refuses, and gives up
+    /// only after a minute (postgres-nio's circuit breaker): a status or metrics request waited
+    /// that long with the server down.
+    static let poolWait: Duration = .seconds(3)
+
+    /// Runs `body` on a pooled connection; the connection closing ends the call
+    /// (``ConnectionWatch``). When none comes within ``poolWait``, a connection of its own says
+    /// whether the server can be reached: if not, the call fails with that connection's error;
+    /// if it can (the pool is only busy), the call keeps waiting.
+    private func pooled<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let leased = Flag()
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await self.client.withConnection { connection in
+                    leased.set()
+                    return try await ConnectionWatch.run(on: connection) { try await body(connection) }
+                }
+            }
+            group.addTask {
+                try await Task.sleep(for: Self.poolWait)
+                if leased.isSet { return nil }
+                let probe = try await self.connect(doing)
+                try? await probe.close()
+                return nil
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw CancellationError()
+        }
+    }
+
+    /// Set once, read from any task.
+    private final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        func set() { lock.withLock { value = true } }
+        var isSet: Bool { lock.withLock { value } }
     }
 
     /// `BEGIN`, `body`, `COMMIT`; `ROLLBACK` when `body` throws.

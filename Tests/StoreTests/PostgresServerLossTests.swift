@@ -38,6 +38,51 @@ import ZephirTestSupport
         }
     }
 
+    /// A read once the server has stopped (as the daemon's status and metrics routes read): it
+    /// fails soon after the pool's wait, naming the database and why, instead of after the
+    /// pool's minute of retries (67 s here).
+    @Test func aReadWhileTheServerIsDownFailsPromptly() async throws {
+        try await withThrowawayCluster { cluster in
+            let store = try PostgresStore.open(url: cluster.url)
+            try await store.migrate()
+            _ = try await store.runs(limit: 1)
+            try await cluster.stopImmediately()
+            do {
+                // The pool's wait (3 s), plus slack for a loaded machine; a minute without the check.
+                _ = try await Bounded.run("a read with the server down", seconds: 30) { try await store.runs(limit: 1) }
+                Issue.record("a read succeeded with the server down")
+            } catch is Bounded.LimitExceeded {
+                // Recorded.
+            } catch {
+                #expect(error is StoreError && "\(error)".contains(store.location.description), "\(error)")
+                #expect("\(error)".contains("reading the run history") && "\(error)".contains("Connection refused"), "\(error)")
+            }
+            // Back up, the same store reads again.
+            try await cluster.start()
+            #expect(try await store.runs(limit: 1).isEmpty)
+        }
+    }
+
+    /// A pool only busy is not a server lost: with its 4 connections held by reads of 5 s, a
+    /// fifth read waits past the pool's wait, finds the server reachable, and keeps waiting.
+    @Test func aReadWaitingForABusyPoolIsNotTakenForALostServer() async throws {
+        try await withThrowawayCluster { cluster in
+            let store = try PostgresStore.open(url: cluster.url)
+            try await store.migrate()
+            let slept = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<5 {
+                    group.addTask {
+                        try await store.reading("sleeping") { connection in
+                            try await connection.query("SELECT pg_sleep(5)", logger: store.logger).collect().count
+                        }
+                    }
+                }
+                return try await group.reduce(0, +)
+            }
+            #expect(slept == 5)
+        }
+    }
+
     /// The stop lands while the layer's `COPY` waits for the server to read its rows (a trigger
     /// makes the server read them slowly, so the store is surely waiting for the socket to drain).
     @Test func aRunWaitingForTheServerToReadItsRowsEndsWithAnErrorWhenTheServerStops() async throws {
