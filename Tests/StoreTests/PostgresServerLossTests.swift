@@ -14,7 +14,7 @@ import ZephirTestSupport
 /// ends such a call once the connection has closed.
 @Suite struct PostgresServerLossTests {
     @Test func aStatementSentAfterTheServerStoppedEndsWithAnError() async throws {
-        try await withThrowawayCluster { cluster in
+        try await ThrowawayPostgres.with { cluster in
             let store = try PostgresStore.open(url: cluster.url)
             try await store.migrate()
             let run = Task {
@@ -42,7 +42,7 @@ import ZephirTestSupport
     /// fails soon after the pool's wait, naming the database and why, instead of after the
     /// pool's minute of retries (67 s here).
     @Test func aReadWhileTheServerIsDownFailsPromptly() async throws {
-        try await withThrowawayCluster { cluster in
+        try await ThrowawayPostgres.with { cluster in
             let store = try PostgresStore.open(url: cluster.url)
             try await store.migrate()
             _ = try await store.runs(limit: 1)
@@ -66,7 +66,7 @@ import ZephirTestSupport
     /// A pool only busy is not a server lost: with its 4 connections held by reads of 5 s, a
     /// fifth read waits past the pool's wait, finds the server reachable, and keeps waiting.
     @Test func aReadWaitingForABusyPoolIsNotTakenForALostServer() async throws {
-        try await withThrowawayCluster { cluster in
+        try await ThrowawayPostgres.with { cluster in
             let store = try PostgresStore.open(url: cluster.url)
             try await store.migrate()
             let slept = try await withThrowingTaskGroup(of: Int.self) { group in
@@ -86,7 +86,7 @@ import ZephirTestSupport
     /// The stop lands while the layer's `COPY` waits for the server to read its rows (a trigger
     /// makes the server read them slowly, so the store is surely waiting for the socket to drain).
     @Test func aRunWaitingForTheServerToReadItsRowsEndsWithAnErrorWhenTheServerStops() async throws {
-        try await withThrowawayCluster { cluster in
+        try await ThrowawayPostgres.with { cluster in
             try await stopWhileTheServerReadsSlowly(cluster)
         }
     }
@@ -142,16 +142,5 @@ import ZephirTestSupport
         let after = try PostgresStore.open(url: cluster.url)
         #expect(try await after.runs(limit: 10).isEmpty)
         #expect(try await after.rows("SELECT count(*)::text FROM layer_file").first?.first == "0")
-    }
-
-    private func withThrowawayCluster(_ body: (ThrowawayPostgres) async throws -> Void) async throws {
-        let cluster = try await ThrowawayPostgres.start()
-        do {
-            try await body(cluster)
-        } catch {
-            await cluster.remove()
-            throw error
-        }
-        await cluster.remove()
     }
 }

@@ -67,6 +67,18 @@ public final class ThrowawayPostgres: @unchecked Sendable {
         return cluster
     }
 
+    /// Runs `body` with a cluster of its own, removed afterwards whatever happens.
+    public static func with(_ body: (ThrowawayPostgres) async throws -> Void) async throws {
+        let cluster = try await start()
+        do {
+            try await body(cluster)
+        } catch {
+            await cluster.remove()
+            throw error
+        }
+        await cluster.remove()
+    }
+
     /// Starts the server (again, after ``stopImmediately()``: it recovers from its write-ahead log first).
     public func start() async throws {
         try await command("pg_ctl", ["-D", data.path, "-l", log.path, "-w", "-t", "120",

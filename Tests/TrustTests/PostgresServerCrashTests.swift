@@ -8,14 +8,7 @@ extension RealProcesses {
     /// recovers from its write-ahead log. The server is the test's own (``ThrowawayPostgres``).
     @Suite struct PostgresServerCrashTests {
         @Test func theServerStoppedInTheMiddleOfACommitLeavesNothingHalfWrittenAndTheNextSyncCompletes() async throws {
-            let cluster = try await ThrowawayPostgres.start()
-            do {
-                try await check(cluster)
-            } catch {
-                await cluster.remove()
-                throw error
-            }
-            await cluster.remove()
+            try await ThrowawayPostgres.with { cluster in try await check(cluster) }
         }
 
         private func check(_ cluster: ThrowawayPostgres) async throws {
