@@ -117,7 +117,8 @@ let package = Package(
         // The carriers of SPEC §5.2 against real servers (Debian's docker-registry for OCI).
         .testTarget(name: "CarrierTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/CarrierTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/EndToEndTests"),
-        .testTarget(name: "OperationsTests", dependencies: ["ZephirOperations", "ZephirCore", .product(name: "NIOHTTP1", package: "swift-nio")],
+        .testTarget(name: "OperationsTests", dependencies: ["ZephirOperations", "ZephirCore", "SQLiteStore", "FakeSource", "ZephirTestSupport",
+                                                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "Logging", package: "swift-log")],
                     path: "Tests/OperationsTests"),
     ]
 )
