@@ -46,6 +46,9 @@ enum ConnectionWatch {
             work.cancel()
         }
         watcher?.cancel()
+        // Closed first: the work is told to stop. A work waiting for a statement that the closed
+        // channel dropped never resumes: its task stays suspended, holding what it captured.
+        if case .failure(let error) = result, error is Closed { work.cancel() }
         return try result.get()
     }
 }

@@ -254,7 +254,9 @@ public final class PostgresStore: ModelStore {
     /// Runs `body` on a pooled connection; the connection closing ends the call
     /// (``ConnectionWatch``). When none comes within ``poolWait``, a connection of its own says
     /// whether the server can be reached: if not, the call fails with that connection's error;
-    /// if it can (the pool is only busy), the call keeps waiting.
+    /// if it can (the pool is only busy, or the server is at its connection limit or starting
+    /// up), the call keeps waiting. Cancelling the caller cancels the work, whose own ending
+    /// (a value, or its error) is what the call returns.
     private func pooled<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let leased = Flag()
         return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -265,10 +267,13 @@ public final class PostgresStore: ModelStore {
                 }
             }
             group.addTask {
-                try await Task.sleep(for: Self.poolWait)
-                if leased.isSet { return nil }
-                let probe = try await self.connect(doing)
-                try? await probe.close()
+                guard (try? await Task.sleep(for: Self.poolWait)) != nil, !leased.isSet else { return nil }
+                do {
+                    let probe = try await PostgresConnection.connect(configuration: self.connectionConfiguration, id: 0, logger: self.logger)
+                    try? await probe.close()
+                } catch where !leased.isSet && !Self.serverIsOnlyBusy(error) {
+                    throw self.storeError(error, doing: doing, access: .read)
+                } catch {}
                 return nil
             }
             while let next = try await group.next() {
@@ -281,8 +286,15 @@ public final class PostgresStore: ModelStore {
         }
     }
 
+    /// Whether a refused connection still says the server is there and will take one later:
+    /// too many connections (SQLSTATE class 53) or starting up (57P03).
+    static func serverIsOnlyBusy(_ error: Error) -> Bool {
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return state.hasPrefix("53") || state == "57P03"
+    }
+
     /// Set once, read from any task.
-    private final class Flag: @unchecked Sendable {
+    final class Flag: @unchecked Sendable {
         private let lock = NSLock()
         private var value = false
         func set() { lock.withLock { value = true } }
