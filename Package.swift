@@ -113,7 +113,9 @@ let package = Package(
                                                    .product(name: "GRDB", package: "GRDB.swift"),
                                                    .product(name: "PostgresNIO", package: "postgres-nio")],
                     path: "Tests/StoreTests"),
-        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport", "SQLiteStore", "EOLESource"], path: "Tests/TrustTests"),
+        .testTarget(name: "TrustTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport", "SQLiteStore", "EOLESource",
+                                                      .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                      .product(name: "NIOCore", package: "swift-nio")], path: "Tests/TrustTests"),
         // The carriers of SPEC §5.2 against real servers (Debian's docker-registry for OCI).
         .testTarget(name: "CarrierTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/CarrierTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ZephirCore", "FakeSource", "ZephirTestSupport"], path: "Tests/EndToEndTests"),

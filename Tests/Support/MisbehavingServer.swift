@@ -43,6 +43,9 @@ public final class MisbehavingServer: @unchecked Sendable {
         case lengthLong = "length-long"
         /// Not HTTP at all.
         case garbage
+        /// The first request for each file: the connection closed without an answer (as a
+        /// kept-alive connection the server dropped); the next ones are answered.
+        case closeFirst = "close-first"
     }
 
     public let root: URL
@@ -80,6 +83,9 @@ def head(status, headers):
     lines = ["HTTP/1.1 %d %s" % (status, reasons.get(status, "Status"))] + ["%s: %s" % kv for kv in headers] + ["", ""]
     return "\r\n".join(lines).encode("latin-1")
 
+SEEN = set()
+SEEN_LOCK = threading.Lock()
+
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
         s = self.request
@@ -107,6 +113,13 @@ class Handler(socketserver.BaseRequestHandler):
             with open(full, "rb") as f:
                 body = f.read()
         close = [("Connection", "close")]
+        if mode == "close-first":
+            with SEEN_LOCK:
+                first_time = target not in SEEN
+                SEEN.add(target)
+            if first_time:
+                return
+            mode = "ok"
         if mode == "garbage":
             send_all(s, b"HELLO THERE\r\n\r\nthis is not HTTP\r\n")
             return

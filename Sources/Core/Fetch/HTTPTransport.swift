@@ -31,7 +31,8 @@ public final class HTTPTransport: BundleTransport {
     /// no decompression (sizes are those of the bytes sent). A connection that cannot be made
     /// fails the request at once, with its reason (refused, no route…): AsyncHTTPClient would
     /// otherwise try again until the connect timeout and report only that, which made a stopped
-    /// mirror cost every sync the whole timeout.
+    /// mirror cost every sync the whole timeout. ``ConnectionRetry`` tries once more after the
+    /// failures that may pass.
     /// - Throws: ``FetchError/network(url:reason:)`` when the `ca_file` cannot be read.
     static func makeClient(for location: String, options: TransportOptions, readTimeout: Bool = true) throws(FetchError) -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
@@ -96,7 +97,7 @@ public final class HTTPTransport: BundleTransport {
         for _ in 0...options.maxRedirects {
             let response: HTTPClientResponse
             do {
-                response = try await client.execute(HTTPClientRequest(url: url), timeout: Self.timeAmount(options.requestTimeout))
+                response = try await ConnectionRetry.execute(client, HTTPClientRequest(url: url), timeout: Self.timeAmount(options.requestTimeout))
             } catch {
                 throw Self.failure(error, url: url, options: options)
             }

@@ -267,7 +267,7 @@ public final class RegistryClient: @unchecked Sendable {
         lock.withLock { requests += 1 }
         let response: HTTPClientResponse
         do {
-            response = try await client.execute(request, timeout: HTTPTransport.timeAmount(options.requestTimeout))
+            response = try await ConnectionRetry.execute(client, request, timeout: HTTPTransport.timeAmount(options.requestTimeout))
         } catch {
             throw HTTPTransport.failure(error, url: url, options: options)
         }

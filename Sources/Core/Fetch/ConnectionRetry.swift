@@ -1,0 +1,42 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// One more try, a moment later, for a request that never reached the server for a reason that
+/// may pass: a connection reset or aborted while it was being made, a name that did not resolve
+/// this time, or (for `GET` and `HEAD`) a kept-alive connection the server had closed meanwhile.
+///
+/// AsyncHTTPClient's own retries are off (``HTTPTransport/makeClient(for:options:readTimeout:)``)
+/// so that a refused connection, where nothing listens, fails at once; with them off, one failed
+/// attempt fails every request waiting for a connection to that host. A refusal, an unreachable
+/// network and the connect timeout are final for the request.
+enum ConnectionRetry {
+    static let delay: Duration = .milliseconds(250)
+
+    /// `client.execute(request)`, tried a second time when the first failure ``mayPass(_:method:)``.
+    static func execute(_ client: HTTPClient, _ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        do {
+            return try await client.execute(request, timeout: timeout)
+        } catch where mayPass(error, method: request.method) {
+            try await Task.sleep(for: delay)
+            return try await client.execute(request, timeout: timeout)
+        }
+    }
+
+    /// System errors of a connection attempt that a second attempt may not meet.
+    static let passingErrors: Set<Int32> = [ECONNRESET, ECONNABORTED, EPIPE, ETIMEDOUT, EAGAIN]
+
+    static func mayPass(_ error: Error, method: HTTPMethod) -> Bool {
+        if let error = error as? HTTPClientError {
+            return error == .remoteConnectionClosed && (method == .GET || method == .HEAD)
+        }
+        if let error = error as? IOError { return passingErrors.contains(error.errnoCode) }
+        if let error = error as? NIOConnectionError {
+            if error.connectionErrors.isEmpty { return error.dnsAError != nil || error.dnsAAAAError != nil }
+            return error.connectionErrors.contains { ($0.error as? IOError).map { passingErrors.contains($0.errnoCode) } ?? false }
+        }
+        return false
+    }
+}
