@@ -16,6 +16,8 @@
 #
 # Needs python3 (the web server) and docker-registry (apt install docker-registry).
 set -euo pipefail
+# Numbers with a decimal point, whatever the locale (a French LC_NUMERIC writes commas).
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 size=1000x1000 runs=3 binary=""
 while [ $# -gt 0 ]; do
@@ -93,7 +95,9 @@ cold() {  # cold NAME: "WALL CPU REGISTRY-CPU" seconds of a cold sync (empty dat
   rm -rf "db-$1"; mkdir -p "db-$1"
   local r0 r1 times
   r0=$(cpu_of "$registry_pid")
-  times=$( { TIMEFORMAT='%3R %3U %3S'; time "$binary" sync --config "config-$1.yml" --quiet >/dev/null 2>&1; } 2>&1 )
+  # A failed sync would give bogus, fast times: it stops the script, with its message.
+  times=$( { TIMEFORMAT='%3R %3U %3S'; time "$binary" sync --config "config-$1.yml" --quiet >/dev/null 2>"err-$1"; } 2>&1 ) \
+    || { echo "the sync from the $1 failed:" >&2; cat "err-$1" >&2; exit 1; }
   r1=$(cpu_of "$registry_pid")
   echo "$times" | awk -v r="$(awk "BEGIN {print $r1 - $r0}")" '{printf "%s %.2f %.2f\n", $1, $2 + $3, r}'
 }
@@ -104,9 +108,10 @@ echo "wall: the sync's elapsed time; cpu: its user + system time; server: the re
 printf '%-6s %8s %8s %8s %9s %9s | %8s %8s %8s %8s\n' run folder archive registry arch/fold reg/fold "cpu fold" "cpu arch" "cpu reg" server
 : > times
 for i in $(seq 1 "$runs"); do
-  read -r f fc _ <<< "$(cold folder)"
-  read -r a ac _ <<< "$(cold archive)"
-  read -r r rc rs <<< "$(cold registry)"
+  # Not in $(…): a failed sync must stop the script.
+  cold folder > last; read -r f fc _ < last
+  cold archive > last; read -r a ac _ < last
+  cold registry > last; read -r r rc rs < last
   printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f | %8.2f %8.2f %8.2f %8.2f\n' "$i" "$f" "$a" "$r" \
     "$(awk "BEGIN {print $a / $f}")" "$(awk "BEGIN {print $r / $f}")" "$fc" "$ac" "$rc" "$rs"
   echo "$f $a $r $fc $ac $rc $rs" >> times
