@@ -9,7 +9,8 @@ import PostgresNIO
 /// statements of its commit never exited (seen once in CI; `PostgresServerLossTests` pins it).
 /// The work runs in a task of its own while the connection is checked every ``interval``; once
 /// it has closed, the work's own error (which says more) is awaited for ``grace``, then the call
-/// ends with ``Closed`` and the work's task is left behind, waiting for nothing.
+/// ends with ``Closed``, and the work's task is cancelled and left behind (one stuck on a
+/// dropped statement stays suspended, with what it holds, for the process's life).
 enum ConnectionWatch {
     /// The connection closed while the work was still waiting on it.
     struct Closed: Error, CustomStringConvertible {

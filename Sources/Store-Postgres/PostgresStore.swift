@@ -323,7 +323,6 @@ public final class PostgresStore: ModelStore {
     /// Whether `error` is the connection's end (the server closed it, or the network failed)
     /// rather than an error the server answered.
     static func isConnectionLoss(_ error: Error) -> Bool {
-        if error is ConnectionWatch.Closed { return true }
         guard let error = error as? PSQLError, error.serverInfo == nil else { return false }
         return [.serverClosedConnection, .connectionError, .uncleanShutdown, .clientClosedConnection].contains(error.code)
     }

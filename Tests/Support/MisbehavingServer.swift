@@ -199,6 +199,9 @@ class Handler(socketserver.BaseRequestHandler):
 class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Parallel tests share the server: with the default backlog of 5, a loaded machine dropped
+    # connection attempts, and a client's retransmitted SYN took seconds.
+    request_queue_size = 128
 
 def watch_parent(parent):
     # Exit with the test runner, even when it dies without stopping us.

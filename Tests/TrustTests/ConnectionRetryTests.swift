@@ -15,14 +15,11 @@ import ZephirTestSupport
     @Test func aConnectionClosedBeforeTheAnswerIsTriedOnceMore() async throws {
         let url = Self.server.url(.closeFirst, on: "index")
         let transport = try HTTPTransport(base: url, options: TransportOptions(connectTimeout: .seconds(10), requestTimeout: .seconds(30)))
-        let start = ContinuousClock.now
         let fetched: Result<Data, FetchError>
         do throws(FetchError) { fetched = .success(try await transport.fetch("index.json", maxBytes: 1 << 20)) } catch { fetched = .failure(error) }
-        let elapsed = ContinuousClock.now - start
         await transport.shutdown()
         let served = try Data(contentsOf: Self.server.root.appendingPathComponent("index.json"))
         #expect(try fetched.get() == served)
-        #expect(elapsed < .seconds(10), "one retry after \(ConnectionRetry.delay); took \(elapsed)")
     }
 
     @Test func onlyFailuresThatMayPassAreTriedAgain() {
