@@ -12,7 +12,9 @@ import ZephirTestSupport
 /// (the request is dropped with the channel's pipeline), so a `sync` whose server stopped
 /// between two statements of its commit never exited (seen once in CI). ``ConnectionWatch``
 /// ends such a call once the connection has closed.
-@Suite struct PostgresServerLossTests {
+// One at a time: each makes, starts and stops a PostgreSQL cluster of its own, heavy work for a
+// CI machine that runs every other suite meanwhile.
+@Suite(.serialized) struct PostgresServerLossTests {
     /// The server ends the run's session between two statements (`pg_terminate_backend`, as
     /// when an administrator or a failover cuts it): the next statement, sent as soon as the
     /// connection has closed, is never answered by postgres-nio; the call ends anyway.
