@@ -18,7 +18,8 @@ import ZephirTestSupport
         let registry = SourceRegistry([FakeSourceAdapter.self])
         func engine(models: Int, version: Int) throws -> SyncEngine {
             let file = folder.appendingPathComponent("config-\(models).yml")
-            try fakeSourceConfig(database: "sqlite:state.db", fake: "{seed: 3, releases: 1, models: \(models), version: \(version)}").write(to: file, atomically: true, encoding: .utf8)
+            try fakeSourceConfig(database: "sqlite:state.db", fake: "{seed: 3, releases: 1, models: \(models), version: \(version)}",
+                                 cache: folder.appendingPathComponent("cache").path).write(to: file, atomically: true, encoding: .utf8)
             return try SyncEngine(config: try ConfigLoader(registry: registry).load(path: file.path), registry: registry, store: store)
         }
         let monitoring = DaemonMonitoring(metrics: SyncMetrics(), health: DaemonHealth(period: .seconds(60)), logger: Logger(label: "test"))

@@ -3,10 +3,12 @@
 /// - Parameters:
 ///   - database: the `database:` URL (quoted in the YAML).
 ///   - fake: the source's `fake:` options as a YAML flow mapping (`{seed: 1, models: 20}`).
-public func fakeSourceConfig(database: String, fake: String, lockTimeout: String = "60s") -> String {
+///   - cache: the fetch cache, relative to the working directory of the sync (give an absolute
+///     path when the sync runs in the test process, whose working directory is the package's).
+public func fakeSourceConfig(database: String, fake: String, lockTimeout: String = "60s", cache: String = "cache") -> String {
     """
     database: "\(database)"
-    cache: cache
+    cache: "\(cache)"
     lock_timeout: \(lockTimeout)
     sources:
       - name: fake
