@@ -140,6 +140,9 @@ extension CarrierProcesses {
         let unreachable = try await publish(w, tree: "tree", version: 1, out: "oci+http://\(nowhere)/zephir/eole:stable")
         #expect(unreachable.code == 73, "\(unreachable.stderr)")
         #expect(unreachable.stderr.contains(nowhere), "\(unreachable.stderr)")
+        // Refused at once and said so: the client does not retry a refusal until its connect
+        // timeout, which it would then report as a mere "timeout".
+        #expect(unreachable.stderr.contains("connection refused"), "\(unreachable.stderr)")
 
         let registry = try Registry(readOnly: true)
         defer { registry.stop() }

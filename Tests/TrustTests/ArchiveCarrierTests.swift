@@ -108,6 +108,24 @@ extension RealProcesses {
         #expect(missing.unavailability?.reason == "not-found", "\(missing.summary)")
     }
 
+    /// The server closes the first connection without answering (a kept-alive connection it
+    /// dropped): nothing reached the archive yet, so the request is made once more and the
+    /// archive read whole. Without that retry the sync fails with "the connection broke".
+    @Test func anArchiveWhoseFirstConnectionIsClosedUnansweredIsAskedOnceMore() async throws {
+        let scratch = Scratch("zm-archive")
+        let fixture = try ArchiveFixture(scratch, roots: true)
+        let archive = try fixture.archive("bundle.tar.gz", gzip: true)
+        let server = try MisbehavingServer(serving: fixture.archives)
+        defer { server.stop() }
+
+        let transport = try fixture.transport(server.url(.closeFirst, on: "any") + "bundle.tar.gz")
+        let outcome = await FetchRun(policy: fixture.policy).run(transport, scratch: Scratch())
+        let snapshot = try #require(outcome.snapshot, "\(outcome.summary)")
+        #expect(Content(snapshot) == (try await Self.directoryContent(fixture)))
+        #expect(transport.statistics.bytesRead == Int64(try Data(contentsOf: archive).count))
+        #expect(fixture.spoolIsEmpty)
+    }
+
     /// A bundle with a large file, already installed: only roots and index are read, from a file
     /// and over HTTP, where the connection is then closed (the server's body is not drained).
     @Test(arguments: [false, true])

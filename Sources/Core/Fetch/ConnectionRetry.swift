@@ -12,6 +12,10 @@ import NIOPosix
 /// so that a refused connection, where nothing listens, fails at once; with them off, one failed
 /// attempt fails every request waiting for a connection to that host. A refusal, an unreachable
 /// network and the connect timeout are final for the request.
+///
+/// ``execute(_:_:timeout:)`` serves the requests whose answer is read whole (files, indexes,
+/// registry calls); an archive streamed over HTTP (``HTTPTransport/stream(_:into:)``) applies
+/// ``mayPass(_:method:)`` itself, and only while none of the body has reached its reader.
 enum ConnectionRetry {
     static let delay: Duration = .milliseconds(250)
 

@@ -33,24 +33,32 @@ extension HTTPTransport {
     }
 
     /// One request: its body into `sink` when the answer is 200, else where it redirects.
+    /// A request that failed before any of the body reached the sink, for a reason that
+    /// ``ConnectionRetry/mayPass(_:method:)``, is made once more: the sink has seen nothing.
     private func streamOnce(_ url: String, into sink: any HTTPBodySink) async throws(FetchError) -> BodyStreamDelegate.Outcome {
         let request: HTTPClient.Request
         do { request = try HTTPClient.Request(url: url) } catch { throw .network(url: url, reason: Self.describe(error)) }
         let idle = min(options.readTimeout, options.requestTimeout)
-        let delegate = BodyStreamDelegate(url: url, sink: sink, idle: Self.timeAmount(idle))
-        let task = client.execute(request: request, delegate: delegate, deadline: .now() + Self.timeAmount(options.requestTimeout))
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
+        var retried = false
+        while true {
+            let delegate = BodyStreamDelegate(url: url, sink: sink, idle: Self.timeAmount(idle))
+            let task = client.execute(request: request, delegate: delegate, deadline: .now() + Self.timeAmount(options.requestTimeout))
+            do {
+                return try await withTaskCancellationHandler {
+                    try await task.futureResult.get()
+                } onCancel: {
+                    task.cancel()
+                }
+            } catch let error as FetchError {
+                throw error
+            } catch is BodyStreamDelegate.Silence {
+                throw .timeout(url: url, seconds: Self.seconds(idle))
+            } catch where !retried && !delegate.passedBody && ConnectionRetry.mayPass(error, method: .GET) {
+                retried = true
+                do { try await Task.sleep(for: ConnectionRetry.delay) } catch { throw .network(url: url, reason: "cancelled before it was tried again") }
+            } catch {
+                throw Self.timeout(error, url: url, options: options) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
             }
-        } catch let error as FetchError {
-            throw error
-        } catch is BodyStreamDelegate.Silence {
-            throw .timeout(url: url, seconds: Self.seconds(idle))
-        } catch {
-            throw Self.timeout(error, url: url, options: options) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
         }
     }
 }
@@ -73,6 +81,9 @@ final class BodyStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
     private var status: UInt = 0
     private var location: String?
     private var timer: Scheduled<Void>?
+    /// Whether any of a 200 body has gone to the sink. Set on the event loop; read only once
+    /// the task's future has completed, which happens there after the last callback.
+    private(set) var passedBody = false
 
     init(url: String, sink: any HTTPBodySink, idle: TimeAmount) {
         self.url = url
@@ -97,6 +108,7 @@ final class BodyStreamDelegate: HTTPClientResponseDelegate, @unchecked Sendable 
         }
         timer?.cancel()
         timer = nil
+        passedBody = true
         let taken = sink.receive(buffer, on: task.eventLoop)
         taken.whenSuccess { self.arm(task) }
         return taken
