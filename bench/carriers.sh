@@ -4,7 +4,9 @@
 #    OCI registry (Debian's docker-registry on 127.0.0.1), interleaved run by run, with medians
 #    and the ratio of each to the folder in the same run; beside the wall times, the CPU time
 #    (user + system) of each sync and the registry's own CPU time during the registry's sync,
-#    since on a small machine the registry's work shares the cores with the sync's;
+#    since on a small machine the registry's work shares the cores with the sync's; with
+#    --split, the servers run on the last CPU and the syncs on the others, as if the registry
+#    were on another host (each sync then has one core less, in every case alike);
 #  - a no-change sync over HTTP from two mirrors and from the registry, counting the requests
 #    each server logged;
 #  - a publication to the registry of the same bundle with one file changed: blobs uploaded,
@@ -13,19 +15,21 @@
 #   bench/carriers.sh                          # 1000×1000, three runs
 #   bench/carriers.sh --size 100x100 --runs 5
 #   bench/carriers.sh --binary .build/debug/zephir-models
+#   bench/carriers.sh --split --runs 7          # servers on their own CPU (needs 2 or more)
 #
 # Needs python3 (the web server) and docker-registry (apt install docker-registry).
 set -euo pipefail
 # Numbers with a decimal point, whatever the locale (a French LC_NUMERIC writes commas).
 export LC_ALL=C
 cd "$(dirname "$0")/.."
-size=1000x1000 runs=3 binary=""
+size=1000x1000 runs=3 binary="" split=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --size) size=$2; shift 2 ;;
     --runs) runs=$2; shift 2 ;;
     --binary) binary=$(readlink -f "$2"); shift 2 ;;
-    *) echo "usage: $0 [--size MODELSxVARIABLES] [--runs N] [--binary PATH]" >&2; exit 64 ;;
+    --split) split=yes; shift ;;
+    *) echo "usage: $0 [--size MODELSxVARIABLES] [--runs N] [--binary PATH] [--split]" >&2; exit 64 ;;
   esac
 done
 models=${size%x*} variables=${size#*x}
@@ -33,6 +37,21 @@ if [ -z "$binary" ]; then
   scratch=${ZEPHIR_BENCH_SCRATCH:-.build-release}
   swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product zephir-models >&2
   binary=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/zephir-models
+fi
+# --split: the servers (registry, web server) on the last CPU, the syncs on the others.
+cpus=$(nproc)
+if [ "$split" = yes ]; then
+  [ "$cpus" -ge 2 ] || { echo "--split needs at least 2 CPUs; this machine has $cpus" >&2; exit 69; }
+  # Arrays, not functions: a function run with & is a subshell, and $! must be the server.
+  client_cpus=0
+  [ "$cpus" -gt 2 ] && client_cpus="0-$((cpus - 2))"
+  on_servers=(taskset -c "$((cpus - 1))")
+  on_client=(taskset -c "$client_cpus")
+  placement="the syncs on CPU $client_cpus, the servers on CPU $((cpus - 1)) (--split)"
+else
+  on_servers=()
+  on_client=()
+  placement="the syncs and the servers sharing all $cpus CPUs"
 fi
 command -v docker-registry >/dev/null || { echo "docker-registry is not installed (apt install docker-registry)" >&2; exit 69; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/zephir-carriers.XXXXXX")
@@ -57,7 +76,7 @@ log: {level: info, formatter: text, accesslog: {disabled: false}}
 storage: {filesystem: {rootdirectory: $work/registry}, cache: {blobdescriptor: inmemory}}
 http: {addr: 127.0.0.1:$port, secret: bench}
 YAML
-docker-registry serve registry.yml > registry.log 2>&1 & pids+=($!)
+"${on_servers[@]}" docker-registry serve registry.yml > registry.log 2>&1 & pids+=($!)
 registry_pid=$!
 for _ in $(seq 1 100); do answers "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
 registry="oci+http://127.0.0.1:$port/zm/eole:bench"
@@ -68,7 +87,7 @@ mkdir -p www/b && cp -a www/a/eole www/b/eole
 publish tree 1 eole.tar.gz
 publish tree 1 "$registry"
 http_port=$(free_port)
-python3 -m http.server "$http_port" --bind 127.0.0.1 --directory www > http.log 2>&1 & pids+=($!)
+"${on_servers[@]}" python3 -m http.server "$http_port" --bind 127.0.0.1 --directory www > http.log 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do answers "http://127.0.0.1:$http_port/a/eole/index.json" && break; sleep 0.1; done
 
 config() {  # config NAME URL-YAML
@@ -96,14 +115,14 @@ cold() {  # cold NAME: "WALL CPU REGISTRY-CPU" seconds of a cold sync (empty dat
   local r0 r1 times
   r0=$(cpu_of "$registry_pid")
   # A failed sync would give bogus, fast times: it stops the script, with its message.
-  times=$( { TIMEFORMAT='%3R %3U %3S'; time "$binary" sync --config "config-$1.yml" --quiet >/dev/null 2>"err-$1"; } 2>&1 ) \
+  times=$( { TIMEFORMAT='%3R %3U %3S'; time "${on_client[@]}" "$binary" sync --config "config-$1.yml" --quiet >/dev/null 2>"err-$1"; } 2>&1 ) \
     || { echo "the sync from the $1 failed:" >&2; cat "err-$1" >&2; exit 1; }
   r1=$(cpu_of "$registry_pid")
   echo "$times" | awk -v r="$(awk "BEGIN {print $r1 - $r0}")" '{printf "%s %.2f %.2f\n", $1, $2 + $3, r}'
 }
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
-echo "cold sync of $size (seconds; interleaved, $runs runs each)"
+echo "cold sync of $size (seconds; interleaved, $runs runs each; $placement)"
 echo "wall: the sync's elapsed time; cpu: its user + system time; server: the registry's own CPU time during its sync"
 printf '%-6s %8s %8s %8s %9s %9s | %8s %8s %8s %8s\n' run folder archive registry arch/fold reg/fold "cpu fold" "cpu arch" "cpu reg" server
 : > times
@@ -122,7 +141,7 @@ printf '%-6s %8.2f %8.2f %8.2f %9.2f %9.2f | %8.2f %8.2f %8.2f %8.2f\n' median "
   "$(awk "BEGIN {print $ma / $mf}")" "$(awk "BEGIN {print $mr / $mf}")" "$cf" "$ca" "$cr" "$rs"
 echo "target: archive and registry within 1.3× of the folder"
 echo "CPU of the sync against the folder's: archive $(awk "BEGIN {printf \"%.2f\", $ca / $cf}")×, registry $(awk "BEGIN {printf \"%.2f\", $cr / $cf}")×;" \
-  "the registry itself used $rs s of CPU during its sync (on the same cores here)"
+  "the registry itself used $rs s of CPU during its sync ($placement)"
 
 requests() { grep -cE '"(GET|HEAD|POST|PUT|PATCH|DELETE) ' "$1" || true; }
 echo
