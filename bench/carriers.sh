@@ -5,8 +5,8 @@
 #    and the ratio of each to the folder in the same run; beside the wall times, the CPU time
 #    (user + system) of each sync and the registry's own CPU time during the registry's sync,
 #    since on a small machine the registry's work shares the cores with the sync's; with
-#    --split, the servers run on the last CPU and the syncs on the others, as if the registry
-#    were on another host (each sync then has one core less, in every case alike);
+#    --split, the servers run on the last CPU and the cold syncs on the others, as if the
+#    registry were on another host (each sync then has one core less, in every case alike);
 #  - a no-change sync over HTTP from two mirrors and from the registry, counting the requests
 #    each server logged;
 #  - a publication to the registry of the same bundle with one file changed: blobs uploaded,
@@ -38,20 +38,21 @@ if [ -z "$binary" ]; then
   swift build -c release --static-swift-stdlib --scratch-path "$scratch" --product zephir-models >&2
   binary=$(swift build -c release --static-swift-stdlib --scratch-path "$scratch" --show-bin-path)/zephir-models
 fi
-# --split: the servers (registry, web server) on the last CPU, the syncs on the others.
-cpus=$(nproc)
+# --split: the servers (registry, web server) on the last CPU this script may use, the cold
+# syncs on the others (the CPUs allowed here, which a cpuset or taskset may have narrowed).
+read -r -a allowed <<< "$(python3 -c 'import os; print(*sorted(os.sched_getaffinity(0)))')"
 if [ "$split" = yes ]; then
-  [ "$cpus" -ge 2 ] || { echo "--split needs at least 2 CPUs; this machine has $cpus" >&2; exit 69; }
+  [ "${#allowed[@]}" -ge 2 ] || { echo "--split needs at least 2 CPUs; this script may use ${#allowed[@]}" >&2; exit 69; }
+  server_cpu=${allowed[-1]}
+  client_cpus=$(IFS=,; echo "${allowed[*]:0:${#allowed[@]}-1}")
   # Arrays, not functions: a function run with & is a subshell, and $! must be the server.
-  client_cpus=0
-  [ "$cpus" -gt 2 ] && client_cpus="0-$((cpus - 2))"
-  on_servers=(taskset -c "$((cpus - 1))")
+  on_servers=(taskset -c "$server_cpu")
   on_client=(taskset -c "$client_cpus")
-  placement="the syncs on CPU $client_cpus, the servers on CPU $((cpus - 1)) (--split)"
+  placement="the cold syncs on CPU $client_cpus, the servers on CPU $server_cpu (--split)"
 else
   on_servers=()
   on_client=()
-  placement="the syncs and the servers sharing all $cpus CPUs"
+  placement="the syncs and the servers sharing all ${#allowed[@]} CPUs"
 fi
 command -v docker-registry >/dev/null || { echo "docker-registry is not installed (apt install docker-registry)" >&2; exit 69; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/zephir-carriers.XXXXXX")
@@ -79,6 +80,7 @@ YAML
 "${on_servers[@]}" docker-registry serve registry.yml > registry.log 2>&1 & pids+=($!)
 registry_pid=$!
 for _ in $(seq 1 100); do answers "http://127.0.0.1:$port/v2/" && break; sleep 0.1; done
+answers "http://127.0.0.1:$port/v2/" || { echo "the registry did not start:" >&2; cat registry.log >&2; exit 1; }
 registry="oci+http://127.0.0.1:$port/zm/eole:bench"
 
 # The same tree, version 1, on each carrier (and on two web mirrors).
@@ -89,6 +91,7 @@ publish tree 1 "$registry"
 http_port=$(free_port)
 "${on_servers[@]}" python3 -m http.server "$http_port" --bind 127.0.0.1 --directory www > http.log 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do answers "http://127.0.0.1:$http_port/a/eole/index.json" && break; sleep 0.1; done
+answers "http://127.0.0.1:$http_port/a/eole/index.json" || { echo "the web server did not start:" >&2; cat http.log >&2; exit 1; }
 
 config() {  # config NAME URL-YAML
   cat > "config-$1.yml" <<YAML

@@ -77,6 +77,9 @@ extension CarrierProcesses {
         #expect(third.report.conflicts(kind: "source-unavailable").first?["detail"].map { "\($0)" }?.contains("every mirror failed") == true,
                 "\(third.report.conflicts)")
         #expect(try await mirrors(w).map { $0["lastResult"] as? String } == ["unavailable", "unavailable"])
+        // The human report: the result, a space, then why (`unavailable` fills its column).
+        let fourth = try await w.zm(["sync"])
+        #expect(fourth.stdout.contains("eole  unavailable http://127.0.0.1:"), "\(fourth.stdout)")
     }
 
     /// One mirror serves a version signed by a key the source does not trust, the other the

@@ -21,8 +21,8 @@ enum SyncReportText {
         lines.append("Sources:")
         let width = report.sources.map(\.source.count).max() ?? 0
         for attempt in report.sources {
-            // `rolled-back` fills the column: it still needs a space before the message.
-            var text = "  " + pad(attempt.source, width) + "  " + pad(attempt.result.rawValue + (attempt.result == .rolledBack ? " " : ""), 11)
+            // The longest results (`unavailable`, `rolled-back`) are 11 characters: one space more.
+            var text = "  " + pad(attempt.source, width) + "  " + pad(attempt.result.rawValue, 12)
             if let message = attempt.message { text += message } else if let version = attempt.version { text += "version \(version)" }
             if attempt.filesFetched > 0 || (verbose && attempt.result == .updated) {
                 text += " (\(attempt.filesFetched) files, \(ByteCount.text(attempt.bytesFetched)) downloaded)"

@@ -56,6 +56,9 @@ extension HTTPTransport {
             } catch where !retried && !delegate.passedBody && ConnectionRetry.mayPass(error, method: .GET) {
                 retried = true
                 do { try await Task.sleep(for: ConnectionRetry.delay) } catch { throw .network(url: url, reason: "cancelled before it was tried again") }
+            } catch where !delegate.passedBody {
+                // Refused, reset or closed before the body: said as for any other request.
+                throw Self.failure(error, url: url, options: options)
             } catch {
                 throw Self.timeout(error, url: url, options: options) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
             }
