@@ -6,9 +6,16 @@ extension SQLiteStore {
     /// One write transaction (`BEGIN IMMEDIATE` … `COMMIT`) on the pool's writer connection,
     /// spanning the async calls of `body`: each primitive of ``SQLiteRunTransaction`` runs on
     /// the writer in turn. Rolled back when `body` throws; a crash leaves it uncommitted.
+    ///
+    /// A transaction still open on the writer when this one begins (left by an earlier run
+    /// whose rollback failed) is rolled back first: otherwise every later run would fail at
+    /// `BEGIN` until the process restarts.
     public func transaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (any RunTransaction) async throws -> T) async throws -> T {
         do {
-            try await pool.writeWithoutTransaction { db in try db.beginTransaction(.immediate) }
+            try await pool.writeWithoutTransaction { db in
+                if db.isInsideTransaction { try db.rollback() }
+                try db.beginTransaction(.immediate)
+            }
         } catch {
             throw storeError(error, doing: doing)
         }
@@ -19,7 +26,8 @@ extension SQLiteStore {
         } catch {
             // GRDB's async access throws at once in a cancelled task (the daemon stopping, a run
             // abandoned before its commit), which would leave the writer inside the transaction
-            // and every later write refused: the rollback runs in a task of its own.
+            // and every later write refused: the rollback runs in a task of its own. If it
+            // fails, the next transaction rolls back what is left before it begins.
             let pool = self.pool
             await Task { try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }.value
             throw storeError(error, doing: doing)
