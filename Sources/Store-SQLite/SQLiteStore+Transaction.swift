@@ -7,13 +7,15 @@ extension SQLiteStore {
     /// spanning the async calls of `body`: each primitive of ``SQLiteRunTransaction`` runs on
     /// the writer in turn. Rolled back when `body` throws; a crash leaves it uncommitted.
     ///
-    /// A transaction still open on the writer when this one begins (left by an earlier run
-    /// whose rollback failed) is rolled back first: otherwise every later run would fail at
-    /// `BEGIN` until the process restarts.
+    /// A transaction an earlier run left open on the writer because its rollback failed is
+    /// rolled back first: otherwise every later run would fail at `BEGIN` until the process
+    /// restarts. Any other open transaction is another run's, in flight: left alone, and this
+    /// one fails at `BEGIN`.
     public func transaction<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (any RunTransaction) async throws -> T) async throws -> T {
+        let abandoned = abandonedTransaction
         do {
             try await pool.writeWithoutTransaction { db in
-                if db.isInsideTransaction { try db.rollback() }
+                if abandoned.take(), db.isInsideTransaction { try db.rollback() }
                 try db.beginTransaction(.immediate)
             }
         } catch {
@@ -29,7 +31,15 @@ extension SQLiteStore {
             // and every later write refused: the rollback runs in a task of its own. If it
             // fails, the next transaction rolls back what is left before it begins.
             let pool = self.pool
-            await Task { try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.rollback() } } }.value
+            let rolledBack = await Task { () -> Bool in
+                do {
+                    try await pool.writeWithoutTransaction { (db: Database) throws in if db.isInsideTransaction { try db.rollback() } }
+                    return true
+                } catch {
+                    return false
+                }
+            }.value
+            if !rolledBack { abandoned.set() }
             throw storeError(error, doing: doing)
         }
     }
@@ -245,4 +255,15 @@ struct SQLiteRunTransaction: RunTransaction {
 
     /// SQLite has no listeners: programs watching a SQLite database read `run` (docs/schema.md).
     func notify(channel: String, payload: String) async throws {}
+}
+
+/// A flag set from one task and taken (read and cleared) by another.
+final class LeftoverFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+
+    /// Whether it was set; cleared.
+    func take() -> Bool { lock.withLock { defer { value = false }; return value } }
 }

@@ -18,6 +18,10 @@ public final class SQLiteStore: ModelStore {
     public let path: String
     let pool: DatabasePool
     private let runLock: RunLock
+    /// Set when a run's rollback failed, leaving the writer inside its transaction; the next
+    /// ``transaction(_:_:)`` rolls that back before it begins (and only then: a transaction
+    /// still in flight is never rolled back by another).
+    let abandonedTransaction = LeftoverFlag()
 
     /// Opens (creating it and its parent folders if needed) the database at `path`.
     /// - Throws: ``StoreError/unreachable(_:)`` when the file cannot be opened as a SQLite database.
