@@ -258,7 +258,7 @@ public final class PostgresStore: ModelStore {
     /// up), the call keeps waiting. Cancelling the caller cancels the work, whose own ending
     /// (a value, or its error) is what the call returns.
     private func pooled<T: Sendable>(_ doing: String, _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
-        let leased = Flag()
+        let leased = LockedFlag()
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 try await self.client.withConnection { connection in
@@ -291,14 +291,6 @@ public final class PostgresStore: ModelStore {
     static func serverIsOnlyBusy(_ error: Error) -> Bool {
         guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
         return state.hasPrefix("53") || state == "57P03"
-    }
-
-    /// Set once, read from any task.
-    final class Flag: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = false
-        func set() { lock.withLock { value = true } }
-        var isSet: Bool { lock.withLock { value } }
     }
 
     /// `BEGIN`, `body`, `COMMIT`; `ROLLBACK` when `body` throws.

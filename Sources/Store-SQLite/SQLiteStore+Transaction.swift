@@ -256,14 +256,3 @@ struct SQLiteRunTransaction: RunTransaction {
     /// SQLite has no listeners: programs watching a SQLite database read `run` (docs/schema.md).
     func notify(channel: String, payload: String) async throws {}
 }
-
-/// A flag set from one task and taken (read and cleared) by another.
-final class LeftoverFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-
-    func set() { lock.withLock { value = true } }
-
-    /// Whether it was set; cleared.
-    func take() -> Bool { lock.withLock { defer { value = false }; return value } }
-}

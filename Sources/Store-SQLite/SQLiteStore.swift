@@ -21,7 +21,7 @@ public final class SQLiteStore: ModelStore {
     /// Set when a run's rollback failed, leaving the writer inside its transaction; the next
     /// ``transaction(_:_:)`` rolls that back before it begins (and only then: a transaction
     /// still in flight is never rolled back by another).
-    let abandonedTransaction = LeftoverFlag()
+    let abandonedTransaction = LockedFlag()
 
     /// Opens (creating it and its parent folders if needed) the database at `path`.
     /// - Throws: ``StoreError/unreachable(_:)`` when the file cannot be opened as a SQLite database.

@@ -22,7 +22,7 @@ import ZephirTestSupport
         try await ThrowawayPostgres.with { cluster in
             let store = try PostgresStore.open(url: cluster.url)
             try await store.migrate()
-            let sent = PostgresStore.Flag()
+            let sent = LockedFlag()
             let run = Task {
                 try await store.withRunLock(timeout: .seconds(5)) {
                     try await store.transaction("a test run whose session the server ends") { transaction in
