@@ -92,6 +92,34 @@ import ZephirTestSupport
         #expect(try String(contentsOf: w.file("notified.run"), encoding: .utf8) == "1\n")
     }
 
+    /// SIGTERM while a notifier command runs (one that started a child of its own): the command
+    /// and its child are ended, the daemon stops at once instead of at its 20 s bound, and the
+    /// report stays in the outbox. Before, the wait spun a core and then hung on the child.
+    @Test func theDaemonStopsOnSIGTERMDuringANotifierCommand() async throws {
+        let w = Workspace()
+        try w.publish("eole", version: 1, files: eoleTree())
+        let marker = "notifier-\(UUID().uuidString)"
+        try w.configure([fileSource("eole", priority: 100)],
+                        extra: "notify:\n  - command: \"touch started; /bin/sh -c 'sleep 3600' \(marker)\"\n")
+        let log = w.file("daemon.log")
+        let daemon = try Background(ZephirExecutable.url.path, ["daemon", "--interval", "1h", "--config", "config.yml"], in: w.root, log: log)
+        defer { daemon.forceStop() }
+        let started = await eventually(within: 60) { FileManager.default.fileExists(atPath: w.file("started").path) ? true : nil }
+        #expect(started == true, "the notifier command started within 60 s")
+
+        let status = await daemon.stop(SIGTERM, within: 15)
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(status == 0, "stopped cleanly within 15 s of SIGTERM: \(text.suffix(2000))")
+        #expect(!text.contains("did not stop within"), "\(text.suffix(2000))")
+        #expect(text.contains("interrupted: zephir-models is stopping"), "\(text.suffix(2000))")
+        // The command's child (a shell whose $0 is the marker, running `sleep`) went with it.
+        let survivors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.filter { pid in
+            guard Int(pid) != nil, let line = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: line, as: UTF8.self).contains(marker)
+        } ?? []
+        #expect(survivors.isEmpty, "still running: \(survivors)")
+    }
+
     @Test func quietPrintsTheOutcomeAndNoProgressOutsideATerminal() async throws {
         let w = Workspace()
         try w.publish("eole", version: 1, files: eoleTree())

@@ -40,6 +40,8 @@ public struct Notifier: Sendable {
         let client = HTTPClient(eventLoopGroupProvider: .singleton,
                                 configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(5))))
         for message in pending {
+            // Stopping (the daemon's SIGTERM): what is not delivered stays in the outbox.
+            if Task.isCancelled { break }
             guard let id = message.id else { continue }
             let problem: String?
             switch NotifySink(message.sink) {
@@ -104,13 +106,26 @@ public struct Notifier: Sendable {
         try? input.fileHandleForWriting.close()
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
-            if ContinuousClock.now >= deadline {
-                kill(process.processIdentifier, SIGKILL)
+            // Cancelled (the daemon stopping): the command is ended at once, and the message
+            // stays in the outbox. Without this, the sleep below returned at once and the loop
+            // spun a core until the timeout.
+            let stop = Task.isCancelled ? "interrupted: zephir-models is stopping"
+                     : ContinuousClock.now >= deadline ? "timed out after \(timeout)" : nil
+            if let stop {
+                Self.killGroup(of: process)
                 process.waitUntilExit()
-                return "timed out after \(timeout)"
+                return stop
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
         return process.terminationStatus == 0 ? nil : "exited with status \(process.terminationStatus)"
+    }
+
+    /// Ends the command and what it started. Foundation starts it in a process group of its own;
+    /// killing only the shell left its children (a `curl`, a `sleep`) running, and
+    /// `waitUntilExit` then waited for them too: a stopping daemon hung until its 20 s bound.
+    private static func killGroup(of process: Process) {
+        let pid = process.processIdentifier
+        kill(getpgid(pid) == pid ? -pid : pid, SIGKILL)
     }
 }
