@@ -15,7 +15,10 @@ extension SQLiteStore {
         let abandoned = abandonedTransaction
         do {
             try await pool.writeWithoutTransaction { db in
-                if abandoned.take(), db.isInsideTransaction { try db.rollback() }
+                if abandoned.take(), db.isInsideTransaction {
+                    // Failing again, it stays to be rolled back by the next transaction.
+                    do { try db.rollback() } catch { abandoned.set(); throw error }
+                }
                 try db.beginTransaction(.immediate)
             }
         } catch {

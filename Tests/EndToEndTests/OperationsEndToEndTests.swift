@@ -92,12 +92,16 @@ import ZephirTestSupport
         #expect(try String(contentsOf: w.file("notified.run"), encoding: .utf8) == "1\n")
     }
 
-    /// SIGTERM while a notifier command runs (one that started a child of its own): the command
-    /// and its child are ended, the daemon stops at once instead of at its 20 s bound, and the
-    /// report stays in the outbox. Before, the wait spun a core and then hung on the child.
+    /// SIGTERM while a notifier command runs (one that started a child of its own and reads
+    /// nothing of a report larger than a pipe holds): the command and its child are ended, and
+    /// the daemon stops at once instead of at its 20 s bound. Before, the report's write blocked,
+    /// the wait spun a core, and the kill of the shell alone left the child holding it.
     @Test func theDaemonStopsOnSIGTERMDuringANotifierCommand() async throws {
         let w = Workspace()
-        try w.publish("eole", version: 1, files: eoleTree())
+        var tree = eoleTree()
+        // 2,000 models added: a report of about 160 KB (816 changes take 65 KB).
+        for i in 0..<2_000 { tree["releases/2.7.1/servermodels/m-\(i).yml"] = "name: m-\(i)\nparent: eolebase\n" }
+        try w.publish("eole", version: 1, files: tree)
         let marker = "notifier-\(UUID().uuidString)"
         try w.configure([fileSource("eole", priority: 100)],
                         extra: "notify:\n  - command: \"touch started; /bin/sh -c 'sleep 3600' \(marker)\"\n")

@@ -39,6 +39,7 @@ import Testing
         #expect(try await store.runs(limit: 10).count == 1)
         #expect(try await store.rootModels(release: Sample.release).count == 3)
         #expect(try await !Self.hasLeftoverTable(store), "the leftover's change was rolled back, not committed with the run")
+        #expect(!store.abandonedTransaction.isSet, "taken by the transaction that rolled the leftover back")
     }
 
     /// Without a failed rollback, an open transaction belongs to a run in flight: the new one

@@ -49,6 +49,14 @@ public struct Notifier: Sendable {
             case .command(let command)?: problem = await run(command, message)
             case nil: problem = "unknown sink '\(message.sink)'"
             }
+            if Task.isCancelled {
+                // Not recorded (a store call in a cancelled task may fail or not): the message
+                // stays as it was and is delivered again, at least once, after the restart.
+                let outcome = problem ?? "delivered, but not recorded as zephir-models was stopping: it will be delivered again"
+                summary.errors.append("\(message.sink): \(outcome); kept in the outbox")
+                logger.warning("notification delivery interrupted", metadata: ["sink": "\(message.sink)", "run": "\(message.run ?? 0)", "error": "\(outcome)"])
+                break
+            }
             let attempts = message.attempts + 1
             let next = problem == nil ? nil : RFC3339.format(now.addingTimeInterval(Outbox.retryDelay(afterAttempts: attempts)))
             do {
@@ -102,8 +110,14 @@ public struct Notifier: Sendable {
         } catch {
             return "cannot start: \(error)"
         }
-        try? input.fileHandleForWriting.write(contentsOf: Outbox.document(message))
-        try? input.fileHandleForWriting.close()
+        // Written from a thread of its own: a command that does not read its stdin would block
+        // a report larger than the pipe (64 KiB) here, before the timeout could apply. Once the
+        // command is killed, the write fails (EPIPE) and the thread ends.
+        let writer = input.fileHandleForWriting, document = Outbox.document(message)
+        Thread.detachNewThread {
+            try? writer.write(contentsOf: document)
+            try? writer.close()
+        }
         let deadline = ContinuousClock.now + timeout
         while process.isRunning {
             // Cancelled (the daemon stopping): the command is ended at once, and the message
@@ -113,8 +127,7 @@ public struct Notifier: Sendable {
                      : ContinuousClock.now >= deadline ? "timed out after \(timeout)" : nil
             if let stop {
                 Self.killGroup(of: process)
-                process.waitUntilExit()
-                return stop
+                return Self.reaped(process) ? stop : stop + "; something it started left its process group and keeps running"
             }
             try? await Task.sleep(for: .milliseconds(20))
         }
@@ -127,5 +140,14 @@ public struct Notifier: Sendable {
     private static func killGroup(of process: Process) {
         let pid = process.processIdentifier
         kill(getpgid(pid) == pid ? -pid : pid, SIGKILL)
+    }
+
+    /// Whether the killed command is seen ended within 2 s. Not `waitUntilExit`, which also
+    /// waits for any descendant that left the group (a tool that daemonizes) while it holds the
+    /// command's output: the sync or the daemon would hang as long as that one runs. A blocking
+    /// sleep: in a cancelled task, `Task.sleep` returns at once.
+    private static func reaped(_ process: Process) -> Bool {
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
+        return !process.isRunning
     }
 }
