@@ -14,18 +14,27 @@ import NIOPosix
 /// network and the connect timeout are final for the request.
 ///
 /// ``execute(_:_:timeout:)`` serves the requests whose answer is read whole (files, indexes,
-/// registry calls); an archive streamed over HTTP (``HTTPTransport/stream(_:into:)``) applies
-/// ``mayPass(_:method:)`` itself, and only while none of the body has reached its reader.
+/// registry calls); an archive streamed over HTTP (``HTTPTransport/stream(_:into:)``) goes
+/// through ``perform(method:_:allowed:)``, retried only while none of the body has reached its
+/// reader.
 enum ConnectionRetry {
     static let delay: Duration = .milliseconds(250)
 
     /// `client.execute(request)`, tried a second time when the first failure ``mayPass(_:method:)``.
     static func execute(_ client: HTTPClient, _ request: HTTPClientRequest, timeout: TimeAmount) async throws -> HTTPClientResponse {
+        try await perform(method: request.method) { try await client.execute(request, timeout: timeout) }
+    }
+
+    /// `attempt()`, made a second time, after ``delay``, when its first failure
+    /// ``mayPass(_:method:)`` and `allowed` agrees (a streamed body: only while none of it has
+    /// been passed on). A cancellation during the delay ends it with `CancellationError`.
+    static func perform<T>(method: HTTPMethod, _ attempt: () async throws -> T,
+                           allowed: () -> Bool = { true }) async throws -> T {
         do {
-            return try await client.execute(request, timeout: timeout)
-        } catch where mayPass(error, method: request.method) {
+            return try await attempt()
+        } catch where mayPass(error, method: method) && allowed() {
             try await Task.sleep(for: delay)
-            return try await client.execute(request, timeout: timeout)
+            return try await attempt()
         }
     }
 

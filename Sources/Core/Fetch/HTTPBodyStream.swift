@@ -39,29 +39,30 @@ extension HTTPTransport {
         let request: HTTPClient.Request
         do { request = try HTTPClient.Request(url: url) } catch { throw .network(url: url, reason: Self.describe(error)) }
         let idle = min(options.readTimeout, options.requestTimeout)
-        var retried = false
-        while true {
-            let delegate = BodyStreamDelegate(url: url, sink: sink, idle: Self.timeAmount(idle))
-            let task = client.execute(request: request, delegate: delegate, deadline: .now() + Self.timeAmount(options.requestTimeout))
-            do {
+        var delegate: BodyStreamDelegate?   // the latest attempt's
+        let passedBody = { delegate?.passedBody ?? false }
+        do {
+            return try await ConnectionRetry.perform(method: .GET, {
+                let attempt = BodyStreamDelegate(url: url, sink: sink, idle: Self.timeAmount(idle))
+                delegate = attempt
+                let task = client.execute(request: request, delegate: attempt, deadline: .now() + Self.timeAmount(options.requestTimeout))
                 return try await withTaskCancellationHandler {
                     try await task.futureResult.get()
                 } onCancel: {
                     task.cancel()
                 }
-            } catch let error as FetchError {
-                throw error
-            } catch is BodyStreamDelegate.Silence {
-                throw .timeout(url: url, seconds: Self.seconds(idle))
-            } catch where !retried && !delegate.passedBody && ConnectionRetry.mayPass(error, method: .GET) {
-                retried = true
-                do { try await Task.sleep(for: ConnectionRetry.delay) } catch { throw .network(url: url, reason: "cancelled before it was tried again") }
-            } catch where !delegate.passedBody {
-                // Refused, reset or closed before the body: said as for any other request.
-                throw Self.failure(error, url: url, options: options)
-            } catch {
-                throw Self.timeout(error, url: url, options: options) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
-            }
+            }, allowed: { !passedBody() })
+        } catch let error as FetchError {
+            throw error
+        } catch is BodyStreamDelegate.Silence {
+            throw .timeout(url: url, seconds: Self.seconds(idle))
+        } catch is CancellationError {
+            throw .network(url: url, reason: "cancelled before it was tried again")
+        } catch where !passedBody() {
+            // Refused, reset or closed before the body: said as for any other request.
+            throw Self.failure(error, url: url, options: options)
+        } catch {
+            throw Self.timeout(error, url: url, options: options) ?? .network(url: url, reason: "the connection broke while reading: \(Self.describe(error))")
         }
     }
 }
