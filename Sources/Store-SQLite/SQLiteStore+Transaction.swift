@@ -34,15 +34,10 @@ extension SQLiteStore {
             // and every later write refused: the rollback runs in a task of its own. If it
             // fails, the next transaction rolls back what is left before it begins.
             let pool = self.pool
-            let rolledBack = await Task { () -> Bool in
-                do {
-                    try await pool.writeWithoutTransaction { (db: Database) throws in if db.isInsideTransaction { try db.rollback() } }
-                    return true
-                } catch {
-                    return false
-                }
-            }.value
-            if !rolledBack { abandoned.set() }
+            let rollback = await Task {
+                try await pool.writeWithoutTransaction { (db: Database) throws in if db.isInsideTransaction { try db.rollback() } }
+            }.result
+            if case .failure = rollback { abandoned.set() }
             throw storeError(error, doing: doing)
         }
     }

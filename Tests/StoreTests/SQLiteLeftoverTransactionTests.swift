@@ -9,11 +9,9 @@ import Testing
 /// transaction rolls such a leftover back first: what it held is discarded, the run commits.
 /// A transaction open for any other reason is another run's, in flight, and is left alone.
 @Suite struct SQLiteLeftoverTransactionTests {
-    static func store() async throws -> (SQLiteStore, URL) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("zephir-store-\(UUID().uuidString)")
-        let store = try SQLiteStore(path: folder.appendingPathComponent("zephir-models.db").path)
-        try await store.migrate()
-        return (store, folder)
+    /// `body` on a fresh, migrated SQLite store (``StoreFixture/sqlite``), removed afterwards.
+    static func withStore(_ body: (SQLiteStore) async throws -> Void) async throws {
+        try await withDatabase(.sqlite) { database in try await body(try #require(database.store as? SQLiteStore)) }
     }
 
     /// An open transaction holding a change, on the writer.
@@ -29,31 +27,31 @@ import Testing
     }
 
     @Test func aTransactionLeftByAFailedRollbackIsRolledBackBeforeTheNextRun() async throws {
-        let (store, folder) = try await Self.store()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        // What a run whose rollback failed leaves behind (the catch path sets the flag).
-        try await Self.openTransaction(store)
-        store.abandonedTransaction.set()
+        try await Self.withStore { store in
+            // What a run whose rollback failed leaves behind (the catch path sets the flag).
+            try await Self.openTransaction(store)
+            store.abandonedTransaction.set()
 
-        _ = try await store.commit(RunCommit(run: Sample.run(), changes: Sample.changes()))
-        #expect(try await store.runs(limit: 10).count == 1)
-        #expect(try await store.rootModels(release: Sample.release).count == 3)
-        #expect(try await !Self.hasLeftoverTable(store), "the leftover's change was rolled back, not committed with the run")
-        #expect(!store.abandonedTransaction.isSet, "taken by the transaction that rolled the leftover back")
+            _ = try await store.commit(RunCommit(run: Sample.run(), changes: Sample.changes()))
+            #expect(try await store.runs(limit: 10).count == 1)
+            #expect(try await store.rootModels(release: Sample.release).count == 3)
+            #expect(try await !Self.hasLeftoverTable(store), "the leftover's change was rolled back, not committed with the run")
+            #expect(!store.abandonedTransaction.isSet, "taken by the transaction that rolled the leftover back")
+        }
     }
 
     /// Without a failed rollback, an open transaction belongs to a run in flight: the new one
     /// fails at BEGIN, as before, and never rolls the other back.
     @Test func aTransactionInFlightIsNotRolledBackByAnother() async throws {
-        let (store, folder) = try await Self.store()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try await Self.openTransaction(store)
+        try await Self.withStore { store in
+            try await Self.openTransaction(store)
 
-        await #expect(throws: (any Error).self) {
-            _ = try await store.commit(RunCommit(run: Sample.run(), changes: Sample.changes()))
+            await #expect(throws: (any Error).self) {
+                _ = try await store.commit(RunCommit(run: Sample.run(), changes: Sample.changes()))
+            }
+            try await store.pool.writeWithoutTransaction { db in try db.commit() }
+            #expect(try await Self.hasLeftoverTable(store), "the transaction in flight kept its change and committed it")
+            #expect(try await store.runs(limit: 10).isEmpty)
         }
-        try await store.pool.writeWithoutTransaction { db in try db.commit() }
-        #expect(try await Self.hasLeftoverTable(store), "the transaction in flight kept its change and committed it")
-        #expect(try await store.runs(limit: 10).isEmpty)
     }
 }
